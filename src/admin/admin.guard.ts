@@ -1,0 +1,43 @@
+import {
+  CanActivate,
+  ExecutionContext,
+  Injectable,
+  NotFoundException,
+  UnauthorizedException,
+} from '@nestjs/common';
+import type { Request } from 'express';
+import { ClsService } from 'nestjs-cls';
+import { ApiKey } from '../api-keys/api-key.entity';
+import { ApiKeysService } from '../api-keys/api-keys.service';
+import { RequestContextStore } from '../common/request-context';
+import { Env } from '../config/env';
+import { bearerToken } from '../tenants/tenant.guard';
+import { isAdminHost } from '../tenants/tenant-host';
+
+export interface StaffRequest extends Request {
+  staff?: ApiKey;
+}
+
+/**
+ * The admin API exists only on ADMIN_HOSTS (a tenant subdomain answers 404, as for any unknown route) and only
+ * for staff tokens; a tenant's Secret Token is refused here (SECURITY.md SEC-API5-a).
+ */
+@Injectable()
+export class AdminGuard implements CanActivate {
+  constructor(
+    private readonly apiKeys: ApiKeysService,
+    private readonly context: ClsService<RequestContextStore>,
+    private readonly env: Env,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const request = ctx.switchToHttp().getRequest<StaffRequest>();
+    if (!isAdminHost(request.hostname, this.env.ADMIN_HOSTS)) throw new NotFoundException();
+    const token = bearerToken(request);
+    const staff = token ? await this.apiKeys.verifyStaff(token) : null;
+    if (!staff) throw new UnauthorizedException('A valid staff token is required');
+    request.staff = staff;
+    this.context.set('staffToken', staff.name);
+    return true;
+  }
+}

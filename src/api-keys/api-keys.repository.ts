@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, LessThan, Or, Repository } from 'typeorm';
+import { ApiKey } from './api-key.entity';
+import type { TokenKind } from './token-format';
+
+@Injectable()
+export class ApiKeysRepository {
+  constructor(@InjectRepository(ApiKey) private readonly repo: Repository<ApiKey>) {}
+
+  async insert(key: Omit<ApiKey, 'createdAt' | 'lastUsedAt' | 'revokedAt'>): Promise<ApiKey> {
+    await this.repo.insert(key);
+    return this.repo.findOneByOrFail({ keyId: key.keyId });
+  }
+
+  findByKeyId(keyId: string): Promise<ApiKey | null> {
+    return this.repo.findOneBy({ keyId });
+  }
+
+  /** Tokens of one owner (a tenant, or staff when tenantId is null), newest first. */
+  list(kind: TokenKind, tenantId: string | null): Promise<ApiKey[]> {
+    return this.repo.find({
+      where: { kind, tenantId: tenantId ?? IsNull() },
+      order: { createdAt: 'DESC', keyId: 'ASC' },
+    });
+  }
+
+  /** Revokes a token of that owner; false when there is none or it was already revoked. */
+  async revoke(kind: TokenKind, tenantId: string | null, keyId: string): Promise<boolean> {
+    const result = await this.repo.update(
+      { keyId, kind, tenantId: tenantId ?? IsNull(), revokedAt: IsNull() },
+      { revokedAt: () => 'now()' },
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Records use at most once a minute per key, so verification stays a read (SECURITY.md KEY-08). */
+  async touch(keyId: string): Promise<void> {
+    await this.repo.update(
+      { keyId, lastUsedAt: Or(IsNull(), LessThan(new Date(Date.now() - 60_000))) },
+      { lastUsedAt: () => 'now()' },
+    );
+  }
+}

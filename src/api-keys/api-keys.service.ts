@@ -1,0 +1,150 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import { Env } from '../config/env';
+import { ApiKey } from './api-key.entity';
+import { ApiKeysRepository } from './api-keys.repository';
+import { mintToken, parseToken, secretMatches, TokenKind } from './token-format';
+
+/** What staff see of a token: never the secret or its hash (SECURITY.md KEY-03). */
+export interface TokenSummary {
+  keyId: string;
+  name: string;
+  lastFour: string;
+  createdBy: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+  active: boolean;
+}
+
+export interface IssuedToken extends TokenSummary {
+  /** The clear token: shown exactly once, at issuance. */
+  token: string;
+}
+
+interface IssueRequest {
+  name: string;
+  createdBy: string;
+  expiresAt?: Date | null;
+}
+
+const TOUCH_INTERVAL_MS = 60_000;
+
+@Injectable()
+export class ApiKeysService {
+  private readonly logger = new Logger(ApiKeysService.name);
+  /** Verified rows for a few seconds at most, so revocation reaches every instance quickly (KEY-06). */
+  private readonly cache: LRUCache<string, { key: ApiKey | null }>;
+  private readonly touched = new LRUCache<string, number>({ max: 50_000 });
+
+  constructor(
+    private readonly keys: ApiKeysRepository,
+    private readonly env: Env,
+  ) {
+    this.cache = new LRUCache({ max: 50_000, ttl: Math.max(1, env.TOKEN_CACHE_SECONDS * 1000) });
+  }
+
+  issueForTenant(tenantId: string, request: IssueRequest): Promise<IssuedToken> {
+    return this.issue('ksc', tenantId, request);
+  }
+
+  issueForStaff(request: IssueRequest): Promise<IssuedToken> {
+    return this.issue('kst', null, request);
+  }
+
+  async listForTenant(tenantId: string): Promise<TokenSummary[]> {
+    return (await this.keys.list('ksc', tenantId)).map(summarise);
+  }
+
+  async listForStaff(): Promise<TokenSummary[]> {
+    return (await this.keys.list('kst', null)).map(summarise);
+  }
+
+  revokeForTenant(tenantId: string, keyId: string): Promise<boolean> {
+    return this.revoke('ksc', tenantId, keyId);
+  }
+
+  revokeForStaff(keyId: string): Promise<boolean> {
+    return this.revoke('kst', null, keyId);
+  }
+
+  /**
+   * The key a presented SCIM token stands for, if it is valid for this tenant; null otherwise. Malformed tokens
+   * and bad checksums are refused before any database access; a valid token of another tenant is refused like
+   * an unknown one (SECURITY.md KEY-04, HOST-01).
+   */
+  async verifyForTenant(tenantId: string, presented: string): Promise<ApiKey | null> {
+    const key = await this.verify('ksc', presented);
+    return key && key.tenantId === tenantId ? key : null;
+  }
+
+  verifyStaff(presented: string): Promise<ApiKey | null> {
+    return this.verify('kst', presented);
+  }
+
+  private async issue(kind: TokenKind, tenantId: string | null, request: IssueRequest): Promise<IssuedToken> {
+    const minted = mintToken(kind, this.env.TOKEN_ENV);
+    const key = await this.keys.insert({
+      keyId: minted.keyId,
+      kind,
+      tenantId,
+      name: request.name,
+      secretHash: minted.secretHash,
+      lastFour: minted.lastFour,
+      createdBy: request.createdBy,
+      expiresAt: request.expiresAt ?? null,
+    });
+    return { ...summarise(key), token: minted.token };
+  }
+
+  private async revoke(kind: TokenKind, tenantId: string | null, keyId: string): Promise<boolean> {
+    const revoked = await this.keys.revoke(kind, tenantId, keyId);
+    // Takes effect at once on this instance; others drop their copy within TOKEN_CACHE_SECONDS.
+    this.cache.delete(keyId);
+    return revoked;
+  }
+
+  private async verify(kind: TokenKind, presented: string): Promise<ApiKey | null> {
+    const parsed = parseToken(presented, kind);
+    if (!parsed) return null;
+    let entry = this.cache.get(parsed.keyId);
+    if (!entry) {
+      entry = { key: await this.keys.findByKeyId(parsed.keyId) };
+      this.cache.set(parsed.keyId, entry);
+    }
+    const { key } = entry;
+    if (!key || key.kind !== kind || !secretMatches(parsed.secret, key.secretHash) || !isActive(key))
+      return null;
+    this.touch(key.keyId);
+    return key;
+  }
+
+  private touch(keyId: string): void {
+    const last = this.touched.get(keyId) ?? 0;
+    if (Date.now() - last < TOUCH_INTERVAL_MS) return;
+    this.touched.set(keyId, Date.now());
+    // Bookkeeping only: a failure must not fail the request it rides on.
+    this.keys
+      .touch(keyId)
+      .catch((error: unknown) => this.logger.warn(`Could not record token use: ${String(error)}`));
+  }
+}
+
+function isActive(key: ApiKey, now = Date.now()): boolean {
+  return key.revokedAt === null && (key.expiresAt === null || key.expiresAt.getTime() > now);
+}
+
+function summarise(key: ApiKey): TokenSummary {
+  return {
+    keyId: key.keyId,
+    name: key.name,
+    lastFour: key.lastFour,
+    createdBy: key.createdBy,
+    createdAt: key.createdAt,
+    expiresAt: key.expiresAt,
+    lastUsedAt: key.lastUsedAt,
+    revokedAt: key.revokedAt,
+    active: isActive(key),
+  };
+}

@@ -1,0 +1,158 @@
+import 'reflect-metadata';
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+  ValidationError,
+} from 'class-validator';
+
+// Transforms read the raw value (`obj[key]`): implicit conversion has already turned 'false' into true.
+type RawField = { obj: Record<string, unknown>; key: string };
+
+const list = ({ obj, key }: RawField): string[] =>
+  String(obj[key])
+    .split(',')
+    .map((item) => item.trim().toLowerCase())
+    .filter((item) => item.length > 0);
+
+const bool = ({ obj, key }: RawField): unknown => {
+  const value = obj[key];
+  return typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.trim().toLowerCase()) : value;
+};
+
+/**
+ * The whole configuration of the service, validated once at start-up. Every variable is documented in
+ * .env.example; nothing else reads process.env (STYLE.md §7).
+ */
+export class Env {
+  @IsIn(['development', 'test', 'production'])
+  NODE_ENV: 'development' | 'test' | 'production' = 'development';
+
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT: number = 3000;
+
+  /** Address to listen on. */
+  @IsString()
+  HOST: string = '0.0.0.0';
+
+  /** Unset: embedded PostgreSQL (PGlite) in DATA_DIR, with the same migrations. */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
+  DATABASE_URL?: string;
+
+  /** Embedded database folder; `memory://` keeps it in memory (tests). Only used without DATABASE_URL. */
+  @IsString()
+  DATA_DIR: string = './data';
+
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DB_POOL_SIZE: number = 10;
+
+  /** Tenants live at <slug>.<domain> for each of these domains. */
+  @Transform(list)
+  @IsString({ each: true })
+  @Matches(/^[a-z0-9.-]+$/, {
+    each: true,
+    message: 'BASE_DOMAINS must be a comma-separated list of host names',
+  })
+  BASE_DOMAINS: string[] = ['localhost'];
+
+  /** Hosts on which the staff admin API (/api/admin) is served; never on a tenant subdomain. */
+  @Transform(list)
+  @IsString({ each: true })
+  ADMIN_HOSTS: string[] = ['localhost', '127.0.0.1'];
+
+  /**
+   * Express `trust proxy`: off by default, so X-Forwarded-Host/-Proto/-For are ignored (SECURITY.md HOST-02).
+   * Set to the load balancer's addresses or subnets (comma-separated), or a hop count.
+   */
+  @IsOptional()
+  @IsString()
+  TRUST_PROXY?: string;
+
+  /**
+   * Public base URL of a tenant; `{tenant}` is replaced by its slug. Used for meta.location, Location headers
+   * and the printed Tenant URL, never the request's Host (SECURITY.md HOST-04). Default: http://{tenant}.<first
+   * base domain>:<PORT>.
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^/\s]*\{tenant\}[^/\s]*(\/[^\s]*)?$/, {
+    message:
+      'PUBLIC_URL_TEMPLATE must be an http(s) URL whose host contains {tenant}, e.g. https://{tenant}.example.com',
+  })
+  PUBLIC_URL_TEMPLATE?: string;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
+
+  /** `live` or `test`: the environment part of issued tokens (SECURITY.md KEY-01). */
+  @IsIn(['live', 'test'])
+  TOKEN_ENV: 'live' | 'test' = 'live';
+
+  /** Seconds a verified token may be cached; revocation reaches other instances within this (KEY-06). */
+  @IsInt()
+  @Min(0)
+  @Max(5)
+  TOKEN_CACHE_SECONDS: number = 5;
+
+  /** On first start with an empty database, create a `demo` tenant and print its token. */
+  @Transform(bool)
+  @IsBoolean()
+  SEED_DEMO_TENANT: boolean = true;
+
+  /** Serve Swagger UI at /docs and the OpenAPI document at /docs-json. */
+  @Transform(bool)
+  @IsBoolean()
+  SWAGGER_ENABLED: boolean = true;
+
+  /** Grace period for in-flight requests on SIGTERM, in milliseconds. */
+  @IsInt()
+  @Min(0)
+  SHUTDOWN_GRACE_MS: number = 10000;
+
+  get embedded(): boolean {
+    return !this.DATABASE_URL;
+  }
+
+  /** The public base URL of a tenant, e.g. https://kund.example.com (no trailing slash). */
+  tenantBaseUrl(slug: string): string {
+    const template = this.PUBLIC_URL_TEMPLATE ?? `http://{tenant}.${this.BASE_DOMAINS[0]}:${this.PORT}`;
+    return template.replace('{tenant}', slug).replace(/\/+$/, '');
+  }
+
+  /** The Tenant URL a customer pastes into Entra (ENTRA.md E1). */
+  tenantScimUrl(slug: string): string {
+    return `${this.tenantBaseUrl(slug)}/api/scim`;
+  }
+}
+
+function describe(errors: ValidationError[]): string {
+  return errors
+    .map((error) => `  ${error.property}: ${Object.values(error.constraints ?? {}).join('; ')}`)
+    .join('\n');
+}
+
+/** Reads and validates the configuration; a bad value stops the boot with a message naming the variable. */
+export function loadEnv(raw: NodeJS.ProcessEnv): Readonly<Env> {
+  // Empty strings count as unset, as in most .env tooling.
+  const present = Object.fromEntries(
+    Object.entries(raw).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const env = plainToInstance(Env, present, {
+    enableImplicitConversion: true,
+    excludeExtraneousValues: false,
+  });
+  const errors = validateSync(env, { whitelist: false, forbidUnknownValues: false });
+  if (errors.length > 0) throw new Error(`Invalid environment:\n${describe(errors)}`);
+  return Object.freeze(env);
+}

@@ -1,0 +1,5 @@
+import { ApiKey } from '../api-keys/api-key.entity';
+import { Tenant } from '../tenants/tenant.entity';
+
+/** Every entity, listed explicitly (STYLE.md §8). */
+export const ENTITIES = [Tenant, ApiKey];

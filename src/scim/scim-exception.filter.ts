@@ -1,0 +1,46 @@
+import { ArgumentsHost, Catch, HttpException, Logger } from '@nestjs/common';
+import { BaseExceptionFilter } from '@nestjs/core';
+import type { Request, Response } from 'express';
+import { toScimError } from './scim-errors';
+
+export const SCIM_BASE_PATH = '/api/scim';
+export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
+
+export function isScimPath(path: string): boolean {
+  return path === SCIM_BASE_PATH || path.startsWith(`${SCIM_BASE_PATH}/`);
+}
+
+/** Writes an error as the RFC 7644 §3.12 envelope; used by the filter and by the Express error handler. */
+export function writeScimError(error: unknown, request: Request, response: Response, logger: Logger): void {
+  const scimError = toScimError(error);
+  if (scimError.status >= 500) {
+    logger.error({ err: error, requestId: request.id }, 'SCIM request failed');
+  }
+  if (response.headersSent) return;
+  response
+    .status(scimError.status)
+    .set(scimError.headers)
+    .type(SCIM_CONTENT_TYPE)
+    .send(JSON.stringify(scimError));
+}
+
+/**
+ * The one place SCIM errors are produced (STYLE.md §5): every exception on a SCIM route, including unknown routes
+ * and unexpected errors, becomes the SCIM error envelope. Other routes keep Nest's standard JSON errors.
+ */
+@Catch()
+export class ScimExceptionFilter extends BaseExceptionFilter {
+  private readonly logger = new Logger('ScimExceptionFilter');
+
+  override catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<Request>();
+    if (isScimPath(request.path)) {
+      writeScimError(exception, request, http.getResponse<Response>(), this.logger);
+      return;
+    }
+    if (!(exception instanceof HttpException))
+      this.logger.error({ err: exception, requestId: request.id }, 'Request failed');
+    super.catch(exception, host);
+  }
+}

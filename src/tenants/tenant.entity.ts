@@ -1,0 +1,26 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+export type TenantStatus = 'active' | 'suspended';
+
+/** A customer. Global table (SCALE.md SCHEMA-06): a Citus reference table later. */
+@Entity('tenants')
+export class Tenant {
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  /** DNS label under one of BASE_DOMAINS: <slug>.<domain>. */
+  @Column('text')
+  slug!: string;
+
+  @Column('text')
+  displayName!: string;
+
+  @Column('text')
+  status!: TenantStatus;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt!: Date;
+}

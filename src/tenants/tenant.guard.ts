@@ -1,0 +1,52 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { ClsService } from 'nestjs-cls';
+import { ApiKeysService } from '../api-keys/api-keys.service';
+import { RequestContextStore } from '../common/request-context';
+import { Env } from '../config/env';
+import { ScimError } from '../scim/core/errors/scim-error';
+import { Tenant } from './tenant.entity';
+import { tenantSlugFromHost } from './tenant-host';
+import { TenantsService } from './tenants.service';
+
+export interface TenantRequest extends Request {
+  tenant?: Tenant;
+}
+
+/** The token of `Authorization: Bearer <token>`; tokens are accepted only there (SECURITY.md SEC-API2-a). */
+export function bearerToken(request: Request): string | null {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return null;
+  const match = /^Bearer +(\S+) *$/i.exec(header);
+  return match ? match[1] : null;
+}
+
+/**
+ * Resolves the tenant from the host (first label under a BASE_DOMAIN) and checks the bearer token belongs to
+ * it. Unknown host, missing or bad token, revoked or expired token, another tenant's token: one and the same
+ * 401, so nobody can probe which tenants or tokens exist (SECURITY.md KEY-04, HOST-01).
+ */
+@Injectable()
+export class TenantGuard implements CanActivate {
+  constructor(
+    private readonly tenants: TenantsService,
+    private readonly apiKeys: ApiKeysService,
+    private readonly context: ClsService<RequestContextStore>,
+    private readonly env: Env,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const request = ctx.switchToHttp().getRequest<TenantRequest>();
+    const slug = tenantSlugFromHost(request.hostname, this.env.BASE_DOMAINS);
+    const tenant = slug ? await this.tenants.findBySlug(slug) : null;
+    const token = bearerToken(request);
+    const apiKey = tenant && token ? await this.apiKeys.verifyForTenant(tenant.id, token) : null;
+    if (!tenant || !apiKey) throw ScimError.unauthorized();
+    // Only an authenticated caller learns that its tenant is suspended.
+    if (tenant.status !== 'active') throw ScimError.forbidden('This tenant is suspended');
+    request.tenant = tenant;
+    this.context.set('tenantId', tenant.id);
+    this.context.set('tokenId', apiKey.keyId);
+    return true;
+  }
+}

@@ -1,0 +1,68 @@
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import { randomUUID } from 'node:crypto';
+import { Env } from '../config/env';
+import { Tenant, TenantStatus } from './tenant.entity';
+import { DuplicateSlugError, TenantsRepository } from './tenants.repository';
+
+/** Hosts are resolved on every request; a short TTL keeps that off the database without stale state (SCALE-APP-01). */
+const HOST_CACHE_TTL_MS = 5_000;
+
+@Injectable()
+export class TenantsService {
+  private readonly bySlug = new LRUCache<string, { tenant: Tenant | null }>({
+    max: 10_000,
+    ttl: HOST_CACHE_TTL_MS,
+  });
+
+  constructor(
+    private readonly tenants: TenantsRepository,
+    private readonly env: Env,
+  ) {}
+
+  /** The tenant a host names, active or suspended; null when there is none. Cached for a few seconds. */
+  async findBySlug(slug: string): Promise<Tenant | null> {
+    const cached = this.bySlug.get(slug);
+    if (cached) return cached.tenant;
+    const tenant = await this.tenants.findBySlug(slug);
+    this.bySlug.set(slug, { tenant });
+    return tenant;
+  }
+
+  async create(slug: string, displayName: string): Promise<Tenant> {
+    try {
+      const tenant = await this.tenants.insert({ id: randomUUID(), slug, displayName, status: 'active' });
+      this.bySlug.delete(slug);
+      return tenant;
+    } catch (error) {
+      if (error instanceof DuplicateSlugError) throw new ConflictException(`Tenant '${slug}' already exists`);
+      throw error;
+    }
+  }
+
+  list(): Promise<Tenant[]> {
+    return this.tenants.list();
+  }
+
+  count(): Promise<number> {
+    return this.tenants.count();
+  }
+
+  async getBySlug(slug: string): Promise<Tenant> {
+    const tenant = await this.tenants.findBySlug(slug);
+    if (!tenant) throw new NotFoundException(`Tenant '${slug}' not found`);
+    return tenant;
+  }
+
+  async update(slug: string, changes: { displayName?: string; status?: TenantStatus }): Promise<Tenant> {
+    const tenant = await this.getBySlug(slug);
+    const updated = await this.tenants.update(tenant.id, changes);
+    this.bySlug.delete(slug);
+    if (!updated) throw new NotFoundException(`Tenant '${slug}' not found`);
+    return updated;
+  }
+
+  scimUrl(tenant: Pick<Tenant, 'slug'>): string {
+    return this.env.tenantScimUrl(tenant.slug);
+  }
+}
