@@ -25,7 +25,10 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/**/*.repository.ts', 'src/**/*.entity.ts', 'src/database/**', 'src/**/*.spec.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'typeorm', message: 'Use a repository (STYLE.md §2).' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'typeorm', message: 'Use a repository (STYLE.md §2).' }] },
+      ],
     },
   },
   {
@@ -34,7 +37,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@nestjs/*', 'typeorm', 'typeorm/*'], message: 'scim/core is framework-free.' }] },
+        {
+          patterns: [
+            { group: ['@nestjs/*', 'typeorm', 'typeorm/*'], message: 'scim/core is framework-free.' },
+          ],
+        },
       ],
     },
   },

@@ -17,7 +17,7 @@ import { TenantsModule } from './tenants/tenants.module';
 @Module({
   imports: [
     ConfigModule,
-    LoggerModule.forRootAsync({ inject: [Env], useFactory: loggingParams }),
+    LoggerModule.forRootAsync({ inject: [Env], useFactory: (env: Env) => loggingParams(env) }),
     // Per-request context for logs and audit; the request id is set by configureApp before anything else.
     ClsModule.forRoot({
       global: true,

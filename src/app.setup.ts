@@ -97,5 +97,24 @@ export function configureApp(app: NestExpressApplication): void {
   app.use(express.json({ type: JSON_TYPES, limit: BODY_LIMIT, strict: true }));
   app.use(earlyErrors(logger));
   if (env.SWAGGER_ENABLED) setUpSwagger(app);
-  app.enableShutdownHooks();
+}
+
+/**
+ * SIGTERM/SIGINT: readiness turns false, the server stops accepting and finishes in-flight requests, then the
+ * pool closes and the process exits 0 (SECURITY.md REL-FAIL-03). Past the grace period it exits 1 regardless.
+ */
+export function exitGracefullyOnSignals(app: INestApplication, graceMs: number): void {
+  let closing = false;
+  const shutDown = (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    new NestLogger('Shutdown').log(`${signal}: finishing in-flight requests (up to ${graceMs} ms)`);
+    setTimeout(() => process.exit(1), graceMs).unref();
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', shutDown);
+  process.once('SIGINT', shutDown);
 }

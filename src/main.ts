@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
-import { configureApp } from './app.setup';
+import { configureApp, exitGracefullyOnSignals } from './app.setup';
 import { Env } from './config/env';
 
 async function bootstrap(): Promise<void> {
@@ -11,6 +11,7 @@ async function bootstrap(): Promise<void> {
   });
   configureApp(app);
   const env = app.get(Env);
+  exitGracefullyOnSignals(app, env.SHUTDOWN_GRACE_MS);
   await app.listen(env.PORT, env.HOST);
 }
 

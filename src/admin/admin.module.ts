@@ -3,11 +3,12 @@ import { TenantsModule } from '../tenants/tenants.module';
 import { AdminController } from './admin.controller';
 import { AdminGuard } from './admin.guard';
 import { AdminService } from './admin.service';
+import { LocalOperatorChannel } from './local-operator';
 
 @Module({
   imports: [TenantsModule],
   controllers: [AdminController],
-  providers: [AdminGuard, AdminService],
+  providers: [AdminGuard, AdminService, LocalOperatorChannel],
   exports: [AdminService],
 })
 export class AdminModule {}

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { Env } from '../config/env';
 import { ApiKey } from './api-key.entity';
@@ -32,11 +32,12 @@ interface IssueRequest {
 const TOUCH_INTERVAL_MS = 60_000;
 
 @Injectable()
-export class ApiKeysService {
+export class ApiKeysService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(ApiKeysService.name);
   /** Verified rows for a few seconds at most, so revocation reaches every instance quickly (KEY-06). */
   private readonly cache: LRUCache<string, { key: ApiKey | null }>;
   private readonly touched = new LRUCache<string, number>({ max: 50_000 });
+  private readonly pendingTouches = new Set<Promise<void>>();
 
   constructor(
     private readonly keys: ApiKeysRepository,
@@ -125,9 +126,16 @@ export class ApiKeysService {
     if (Date.now() - last < TOUCH_INTERVAL_MS) return;
     this.touched.set(keyId, Date.now());
     // Bookkeeping only: a failure must not fail the request it rides on.
-    this.keys
+    const pending: Promise<void> = this.keys
       .touch(keyId)
-      .catch((error: unknown) => this.logger.warn(`Could not record token use: ${String(error)}`));
+      .catch((error: unknown) => this.logger.warn(`Could not record token use: ${String(error)}`))
+      .finally(() => this.pendingTouches.delete(pending));
+    this.pendingTouches.add(pending);
+  }
+
+  /** Lets last-used updates finish before the pool closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.pendingTouches);
   }
 }
 

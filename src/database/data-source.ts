@@ -24,7 +24,9 @@ export function dataSourceOptions(
     // gen_random_uuid() is built into PostgreSQL 13+ and PGlite: no extension to install.
     uuidExtension: 'pgcrypto' as const,
     installExtensions: false,
-    logging: ['error'] as ('error' | 'warn')[],
+    // Failed queries surface as errors that the caller maps or logs (with the request id); TypeORM's own console
+    // logging would print them a second time, parameters (personal data) included.
+    logging: false,
   };
   if (env.DATABASE_URL) {
     return {

@@ -33,7 +33,7 @@ class EmbeddedClient extends EventEmitter {
     const run =
       values.length > 0 ? this.db.query(sql, values) : this.db.exec(sql).then((all) => all[all.length - 1]);
     const result = run.then((raw): PgLikeResult => {
-      const rows = (raw?.rows ?? []);
+      const rows = raw?.rows ?? [];
       return {
         rows,
         // TypeORM reads rowCount/command to report affected rows of UPDATE and DELETE.

@@ -21,7 +21,7 @@ export class TenantTx {
 export class UnitOfWork {
   constructor(private readonly dataSource: DataSource) {}
 
-  run<T>(tenantId: string, work: (tx: TenantTx) => Promise<T>): Promise<T> {
+  async run<T>(tenantId: string, work: (tx: TenantTx) => Promise<T>): Promise<T> {
     if (!UUID.test(tenantId)) throw new Error('UnitOfWork.run needs a tenant uuid');
     return this.dataSource.transaction(async (manager) => {
       await manager.query(`SET LOCAL app.tenant_id = '${tenantId}'`);

@@ -19,7 +19,7 @@ function isBodyParserError(error: unknown): error is BodyParserError {
 function messageOf(error: HttpException): string {
   const response = error.getResponse();
   if (typeof response === 'object' && response !== null && 'message' in response) {
-    const message = (response).message;
+    const message = response.message;
     if (Array.isArray(message)) return message.map(String).join('; ');
     if (typeof message === 'string') return message;
   }

@@ -1,0 +1,59 @@
+import { INestApplicationContext, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ClsModule } from 'nestjs-cls';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AdminModule } from '../admin/admin.module';
+import { AdminService } from '../admin/admin.service';
+import { LocalServiceFile, SERVICE_FILE } from '../admin/local-operator';
+import { ConfigModule } from '../config/config.module';
+import { Env, loadEnv } from '../config/env';
+import { DatabaseModule } from '../database/database.module';
+import { AdminOperations, HttpAdminOperations } from './admin-operations';
+
+@Module({ imports: [ConfigModule, ClsModule.forRoot({ global: true }), DatabaseModule, AdminModule] })
+class CliModule {}
+
+export interface Channel {
+  operations: AdminOperations;
+  /** How the CLI reached the data, for the curious (`--verbose`). */
+  via: string;
+  close(): Promise<void>;
+}
+
+async function runningService(env: Env): Promise<LocalServiceFile | null> {
+  const file = join(env.DATA_DIR, SERVICE_FILE);
+  if (!existsSync(file)) return null;
+  const service = JSON.parse(readFileSync(file, 'utf8')) as LocalServiceFile;
+  try {
+    process.kill(service.pid, 0);
+    const live = await fetch(`${service.url}/health/live`, { signal: AbortSignal.timeout(2000) });
+    return live.ok ? service : null;
+  } catch {
+    return null; // a file left behind by a service that is gone
+  }
+}
+
+/**
+ * Picks how the CLI reaches the data: the running service's admin API when it holds the embedded database
+ * (one process per data folder), otherwise the database itself, in-process, with the same AdminService.
+ */
+export async function openChannel(): Promise<Channel> {
+  const env = loadEnv(process.env);
+  const service = env.embedded ? await runningService(env) : null;
+  if (service) {
+    return {
+      operations: new HttpAdminOperations(service.url, service.token),
+      via: `the running service at ${service.url}`,
+      close: async () => undefined,
+    };
+  }
+  const app: INestApplicationContext = await NestFactory.createApplicationContext(CliModule, {
+    logger: ['error'],
+  });
+  return {
+    operations: app.get(AdminService),
+    via: env.embedded ? `the embedded database in ${env.DATA_DIR}` : 'the database at DATABASE_URL',
+    close: () => app.close(),
+  };
+}

@@ -1,0 +1,221 @@
+// Operator CLI: `npm run cli -- <command>`. Every command also takes --json and then prints one JSON object.
+import { Command } from 'commander';
+import { userInfo } from 'node:os';
+import { Channel, openChannel } from './channel';
+
+const program = new Command('scim-cli').description('Manage tenants, their Secret Tokens and staff tokens');
+const actor = `cli:${userInfo().username}`;
+
+function print(json: boolean, value: unknown, human: () => string): void {
+  process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human()}\n`);
+}
+
+function table(rows: Record<string, unknown>[], columns: string[]): string {
+  if (rows.length === 0) return '(none)';
+  const cells = rows.map((row) => columns.map((column) => formatCell(row[column])));
+  const widths = columns.map((column, i) => Math.max(column.length, ...cells.map((row) => row[i].length)));
+  const line = (values: string[]) => values.map((value, i) => value.padEnd(widths[i])).join('  ');
+  return [line(columns), ...cells.map(line)].join('\n');
+}
+
+function formatCell(value: unknown): string {
+  if (value === null || value === undefined) return '-';
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
+}
+
+/** Runs one command on a channel and always closes it; errors print a message and exit 1. */
+function action<A extends unknown[]>(run: (channel: Channel, ...args: A) => Promise<void>) {
+  return async (...args: A): Promise<void> => {
+    const channel = await openChannel();
+    try {
+      await run(channel, ...args);
+    } catch (error) {
+      process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    } finally {
+      await channel.close();
+    }
+  };
+}
+
+type JsonOption = { json?: boolean };
+const expiry = (value?: string) => (value ? new Date(value) : null);
+
+const tenant = program.command('tenant').description('Tenants (customers)');
+tenant
+  .command('create <slug>')
+  .requiredOption('--name <displayName>', 'display name, e.g. "Kund AB"')
+  .option('--json', 'print JSON')
+  .action(
+    action(async ({ operations }, slug: string, options: JsonOption & { name: string }) => {
+      const created = await operations.createTenant(slug, options.name);
+      print(
+        !!options.json,
+        { tenant: created.slug, ...created },
+        () => `Created tenant ${created.slug}: ${created.tenantUrl}`,
+      );
+    }),
+  );
+tenant
+  .command('list')
+  .option('--json', 'print JSON')
+  .action(
+    action(async ({ operations }, options: JsonOption) => {
+      const tenants = await operations.listTenants();
+      print(!!options.json, { tenants }, () =>
+        table([...tenants] as unknown as Record<string, unknown>[], [
+          'slug',
+          'displayName',
+          'status',
+          'tenantUrl',
+        ]),
+      );
+    }),
+  );
+tenant
+  .command('show <slug>')
+  .option('--json', 'print JSON')
+  .action(
+    action(async ({ operations }, slug: string, options: JsonOption) => {
+      const found = await operations.getTenant(slug);
+      print(!!options.json, { tenant: found.slug, ...found }, () =>
+        table([found as unknown as Record<string, unknown>], ['slug', 'displayName', 'status', 'tenantUrl']),
+      );
+    }),
+  );
+for (const [name, status] of [
+  ['suspend', 'suspended'],
+  ['activate', 'active'],
+] as const) {
+  tenant
+    .command(`${name} <slug>`)
+    .option('--json', 'print JSON')
+    .action(
+      action(async ({ operations }, slug: string, options: JsonOption) => {
+        const updated = await operations.updateTenant(slug, { status });
+        print(
+          !!options.json,
+          { tenant: updated.slug, status: updated.status },
+          () => `${updated.slug} is now ${updated.status}`,
+        );
+      }),
+    );
+}
+
+const token = program.command('token').description("Tenants' Secret Tokens (what is pasted into Entra)");
+token
+  .command('issue <slug>')
+  .requiredOption('--name <name>', 'what the token is for, e.g. entra')
+  .option('--expires <iso-date>', 'optional expiry, e.g. 2028-01-01')
+  .option('--json', 'print JSON')
+  .action(
+    action(async ({ operations }, slug: string, options: JsonOption & { name: string; expires?: string }) => {
+      const issued = await operations.issueToken(
+        slug,
+        { name: options.name, expiresAt: expiry(options.expires) },
+        actor,
+      );
+      print(
+        !!options.json,
+        {
+          tenant: issued.tenant,
+          tenantUrl: issued.tenantUrl,
+          token: issued.token,
+          keyId: issued.keyId,
+          expiresAt: issued.expiresAt,
+        },
+        () =>
+          [
+            `Secret Token for ${issued.tenant} (shown once, store it now):`,
+            `  ${issued.token}`,
+            `Tenant URL:`,
+            `  ${issued.tenantUrl}`,
+            `In Entra: Enterprise app → Provisioning → Admin Credentials: paste both, then Test Connection.`,
+          ].join('\n'),
+      );
+    }),
+  );
+token
+  .command('list <slug>')
+  .option('--json', 'print JSON')
+  .action(
+    action(async ({ operations }, slug: string, options: JsonOption) => {
+      const tokens = await operations.listTokens(slug);
+      print(!!options.json, { tenant: slug, tokens }, () =>
+        table(tokens as unknown as Record<string, unknown>[], [
+          'keyId',
+          'name',
+          'lastFour',
+          'active',
+          'createdAt',
+          'expiresAt',
+          'lastUsedAt',
+          'revokedAt',
+        ]),
+      );
+    }),
+  );
+token
+  .command('revoke <slug> <keyId>')
+  .option('--json', 'print JSON')
+  .action(
+    action(async ({ operations }, slug: string, keyId: string, options: JsonOption) => {
+      await operations.revokeToken(slug, keyId);
+      print(!!options.json, { tenant: slug, keyId, revoked: true }, () => `Revoked ${keyId} of ${slug}`);
+    }),
+  );
+
+const staff = program.command('staff-token').description('Staff tokens for the admin API');
+staff
+  .command('create')
+  .requiredOption('--name <name>', "the staff member's name")
+  .option('--expires <iso-date>', 'optional expiry')
+  .option('--json', 'print JSON')
+  .action(
+    action(async ({ operations }, options: JsonOption & { name: string; expires?: string }) => {
+      const issued = await operations.createStaffToken(
+        { name: options.name, expiresAt: expiry(options.expires) },
+        actor,
+      );
+      print(
+        !!options.json,
+        { name: issued.name, token: issued.token, keyId: issued.keyId },
+        () => `Staff token for ${issued.name} (shown once):\n  ${issued.token}`,
+      );
+    }),
+  );
+staff
+  .command('list')
+  .option('--json', 'print JSON')
+  .action(
+    action(async ({ operations }, options: JsonOption) => {
+      const tokens = await operations.listStaffTokens();
+      print(!!options.json, { tokens }, () =>
+        table(tokens as unknown as Record<string, unknown>[], [
+          'keyId',
+          'name',
+          'lastFour',
+          'active',
+          'createdAt',
+          'lastUsedAt',
+          'revokedAt',
+        ]),
+      );
+    }),
+  );
+staff
+  .command('revoke <keyId>')
+  .option('--json', 'print JSON')
+  .action(
+    action(async ({ operations }, keyId: string, options: JsonOption) => {
+      await operations.revokeStaffToken(keyId);
+      print(!!options.json, { keyId, revoked: true }, () => `Revoked staff token ${keyId}`);
+    }),
+  );
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
