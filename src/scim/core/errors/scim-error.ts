@@ -70,9 +70,14 @@ export class ScimError extends Error {
   }
   /** One answer for every authentication failure, so nobody can probe tenants or tokens (SECURITY.md KEY-04). */
   static unauthorized() {
-    return new ScimError(401, 'Authentication failed: a valid bearer token for this tenant is required', undefined, {
-      'WWW-Authenticate': 'Bearer realm="SCIM"',
-    });
+    return new ScimError(
+      401,
+      'Authentication failed: a valid bearer token for this tenant is required',
+      undefined,
+      {
+        'WWW-Authenticate': 'Bearer realm="SCIM"',
+      },
+    );
   }
   static preconditionFailed(detail = 'Failed to update: the resource has changed on the server') {
     return new ScimError(412, detail);
@@ -82,7 +87,11 @@ export class ScimError extends Error {
   }
 
   toJSON(): ScimErrorBody {
-    const body: ScimErrorBody = { schemas: [SCIM_ERROR_SCHEMA], status: String(this.status), detail: this.detail };
+    const body: ScimErrorBody = {
+      schemas: [SCIM_ERROR_SCHEMA],
+      status: String(this.status),
+      detail: this.detail,
+    };
     if (this.scimType) body.scimType = this.scimType;
     return body;
   }

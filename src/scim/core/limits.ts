@@ -1,0 +1,22 @@
+// Abuse limits of SECURITY.md §8.4 (policy values, REL-LIM-02/03/04). One place, so ServiceProviderConfig
+// advertises exactly what is enforced (REL-LIM-08).
+
+export const LIMITS = {
+  /** REL-LIM-02: strings ≤ 1,024 chars. userName and every other plain string attribute share it. */
+  maxStringLength: 1024,
+  /** URLs (profileUrl, photos, $ref) get more room: real-world photo URLs with SAS tokens exceed 1 KiB. */
+  maxReferenceLength: 2048,
+  /** x509Certificates values are base64 DER; a 4096-bit RSA certificate chain entry stays well below this. */
+  maxBinaryLength: 16384,
+  /** REL-LIM-02: arrays ≤ 1,000 elements (members per PATCH op included, H-29). */
+  maxArrayLength: 1000,
+  /** REL-LIM-02 applied to PatchOp.Operations. */
+  maxPatchOperations: 1000,
+  /** REL-LIM-03 */
+  maxFilterLength: 4096,
+  maxFilterComparisons: 50,
+  maxFilterDepth: 10,
+} as const;
+
+/** REL-LIM-04: `count` is clamped to this; advertised as filter.maxResults in /ServiceProviderConfig. */
+export const MAX_RESULTS = 200;

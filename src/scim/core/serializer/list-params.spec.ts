@@ -1,0 +1,121 @@
+import { ScimError } from '../errors/scim-error';
+import { MAX_RESULTS } from '../limits';
+import { createDefaultRegistry } from '../schema/schema.registry';
+import { buildListResponse } from './list-response';
+import { parseListParams } from './list-params';
+import { buildMeta, parseEtag, weakEtag } from './meta';
+
+const registry = createDefaultRegistry();
+const parse = (source: unknown) => parseListParams(source, registry, 'User');
+const defaults = { startIndex: 1, count: MAX_RESULTS, sortOrder: 'ascending' };
+
+describe('parseListParams', () => {
+  it('applies defaults and ignores unknown parameters such as aadOptscim062020 (REL-ENTRA-04)', () => {
+    expect(parse({ aadOptscim062020: '' })).toEqual(defaults);
+  });
+
+  it('parses and resolves the Entra matching filter (ENTRA E2/E3)', () => {
+    const params = parse({ filter: 'userName eq "4b1f-random-guid"' });
+    expect(params.filterText).toBe('userName eq "4b1f-random-guid"');
+    expect(params.filter).toMatchObject({ kind: 'compare', op: 'eq', value: '4b1f-random-guid' });
+  });
+
+  it.each<[Record<string, unknown>, Partial<typeof defaults>]>([
+    [{ startIndex: '0' }, { startIndex: 1 }],
+    [{ startIndex: '-5' }, { startIndex: 1 }],
+    [{ startIndex: '1000000000000' }, { startIndex: 1000000000000 }],
+    [
+      { startIndex: '6', count: '5' },
+      { startIndex: 6, count: 5 },
+    ],
+    [{ count: '-1' }, { count: 0 }],
+    [{ count: '10000000' }, { count: MAX_RESULTS }],
+    [{ count: '99999999999999999999' }, { count: MAX_RESULTS }],
+    [
+      { startIndex: 3, count: 2 },
+      { startIndex: 3, count: 2 },
+    ],
+    [{ sortOrder: 'DESCENDING' }, { sortOrder: 'descending' }],
+    [{ filter: '' }, {}],
+  ])('reads paging from %p (REL-LIM-04, H-42/H-43)', (source, expected) => {
+    expect(parse(source)).toEqual({ ...defaults, ...expected });
+  });
+
+  it('splits attribute lists from a query string and a .search body', () => {
+    expect(parse({ attributes: 'userName, emails.value', excludedAttributes: 'members' })).toMatchObject({
+      attributes: ['userName', 'emails.value'],
+      excludedAttributes: ['members'],
+    });
+    expect(parse({ attributes: ['userName', 'name'], excludedattributes: ['groups'] })).toMatchObject({
+      attributes: ['userName', 'name'],
+      excludedAttributes: ['groups'],
+    });
+  });
+
+  it('resolves sortBy, implying value for multi-valued complex attributes', () => {
+    expect(parse({ sortBy: 'name.familyName' }).sortBy?.path).toBe('name.familyName');
+    expect(parse({ sortBy: 'emails' }).sortBy?.path).toBe('emails.value');
+  });
+
+  it.each<[Record<string, unknown>, string]>([
+    [{ count: 'abc' }, 'invalidValue'],
+    [{ startIndex: '1.5' }, 'invalidValue'],
+    [{ count: ['1', '2'] }, 'invalidValue'],
+    [{ sortBy: 'password' }, 'invalidValue'],
+    [{ sortBy: 'foo' }, 'invalidValue'],
+    [{ sortOrder: 'up' }, 'invalidValue'],
+    [{ filter: 'foo eq "x"' }, 'invalidFilter'],
+    [{ filter: 'password eq "x"' }, 'sensitive'],
+    [{ attributes: 5 }, 'invalidValue'],
+  ])('rejects %p with %s', (source, scimType) => {
+    expect(() => parse(source)).toThrow(ScimError);
+    try {
+      parse(source);
+    } catch (error) {
+      expect((error as ScimError).scimType).toBe(scimType);
+    }
+  });
+});
+
+describe('buildListResponse and buildMeta', () => {
+  it('builds an empty ListResponse for Test Connection (ENTRA E2, REL-ENTRA-01)', () => {
+    expect(buildListResponse([], { totalResults: 0, startIndex: 1 })).toEqual({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
+      totalResults: 0,
+      startIndex: 1,
+      itemsPerPage: 0,
+      Resources: [],
+    });
+  });
+
+  it('counts itemsPerPage as the resources returned', () => {
+    expect(
+      buildListResponse([{ id: 'a' }, { id: 'b' }], { totalResults: 5, startIndex: 1 }).itemsPerPage,
+    ).toBe(2);
+  });
+
+  it('builds meta with location and weak ETag version', () => {
+    const created = new Date('2024-01-02T03:04:05.000Z');
+    expect(
+      buildMeta(registry, 'User', {
+        baseUrl: 'https://acme.example.com/api/scim/',
+        id: 'u-1',
+        created,
+        lastModified: created,
+        version: 3,
+      }),
+    ).toEqual({
+      resourceType: 'User',
+      created: '2024-01-02T03:04:05.000Z',
+      lastModified: '2024-01-02T03:04:05.000Z',
+      location: 'https://acme.example.com/api/scim/Users/u-1',
+      version: 'W/"3"',
+    });
+  });
+
+  it('parses its own ETags', () => {
+    expect(parseEtag(weakEtag(42))).toBe(42);
+    expect(parseEtag('"42"')).toBe(42);
+    expect(parseEtag('W/"abc"')).toBeUndefined();
+  });
+});

@@ -1,0 +1,117 @@
+import { ScimError } from '../errors/scim-error';
+import { parseFilter } from '../filter/filter.parser';
+import { resolveFilter, type ResolvedFilter } from '../filter/filter.resolver';
+import { MAX_RESULTS } from '../limits';
+import type { ResolvedAttribute, SchemaRegistry } from '../schema/schema.registry';
+import { isJsonObject } from '../schema/schema.types';
+import { findSubAttribute } from '../schema/value.parser';
+
+// List/query parameters of RFC 7644 §3.4.2 (GET query string) and §3.4.3 (POST /.search body).
+// Unknown parameters, e.g. Entra's `aadOptscim062020` flag, are ignored (REL-ENTRA-04).
+
+export interface ListParams {
+  /** The filter as sent (for logging it must be redacted, SEC-RFC-07). */
+  readonly filterText?: string;
+  readonly filter?: ResolvedFilter;
+  /** 1-based (RFC 7644 §3.4.2.4); values below 1 become 1 (REL-LIM-04, H-43). */
+  readonly startIndex: number;
+  /** 0..maxResults; negative becomes 0, larger is clamped (H-42). */
+  readonly count: number;
+  readonly sortBy?: ResolvedAttribute;
+  readonly sortOrder: 'ascending' | 'descending';
+  readonly attributes?: string[];
+  readonly excludedAttributes?: string[];
+}
+
+export interface ListParamsOptions {
+  readonly maxResults?: number;
+}
+
+/** `source`: Express's parsed query object, or the JSON body of POST /.search. */
+export function parseListParams(
+  source: unknown,
+  registry: SchemaRegistry,
+  resourceType: string,
+  options: ListParamsOptions = {},
+): ListParams {
+  if (!isJsonObject(source)) throw ScimError.invalidSyntax('The search request must be a JSON object');
+  const maxResults = options.maxResults ?? MAX_RESULTS;
+  // Parameter names are matched case-insensitively, like attribute names (RFC 7643 §2.1).
+  const params = new Map(Object.entries(source).map(([k, v]) => [k.toLowerCase(), v] as const));
+  const get = (name: string) => single(params.get(name.toLowerCase()), name);
+
+  const filterText = optionalString(get('filter'), 'filter');
+  const filter = filterText ? resolveFilter(parseFilter(filterText), registry, resourceType) : undefined;
+  const startIndex = Math.max(1, integer(get('startIndex'), 'startIndex') ?? 1);
+  const count = Math.min(maxResults, Math.max(0, integer(get('count'), 'count') ?? maxResults));
+  const sortByText = optionalString(get('sortBy'), 'sortBy');
+  const sortBy = sortByText ? resolveSortBy(registry, resourceType, sortByText) : undefined;
+  const sortOrderText = optionalString(get('sortOrder'), 'sortOrder')?.toLowerCase();
+  if (sortOrderText !== undefined && sortOrderText !== 'ascending' && sortOrderText !== 'descending') {
+    throw ScimError.invalidValue("'sortOrder' must be 'ascending' or 'descending'");
+  }
+  const attributes = names(params.get('attributes'), 'attributes');
+  const excludedAttributes = names(params.get('excludedattributes'), 'excludedAttributes');
+  return {
+    ...(filterText ? { filterText, filter } : {}),
+    startIndex,
+    count,
+    ...(sortBy ? { sortBy } : {}),
+    sortOrder: sortOrderText ?? 'ascending',
+    ...(attributes ? { attributes } : {}),
+    ...(excludedAttributes ? { excludedAttributes } : {}),
+  };
+}
+
+/** H-72: sorting by an unknown or never-returned attribute is refused. */
+function resolveSortBy(registry: SchemaRegistry, resourceType: string, text: string): ResolvedAttribute {
+  let resolved = registry.resolve(resourceType, text);
+  if (!resolved || resolved.attribute.returned === 'never' || resolved.subAttribute?.returned === 'never') {
+    throw ScimError.invalidValue(`Cannot sort by '${text}'`);
+  }
+  const target = resolved.subAttribute ?? resolved.attribute;
+  if (target.type === 'complex') {
+    // RFC 7644 §3.4.2.3: a complex multi-valued attribute sorts by its (primary) `value`.
+    const value = findSubAttribute(target, 'value');
+    if (!value) throw ScimError.invalidValue(`Cannot sort by complex attribute '${text}'`);
+    resolved = { ...resolved, subAttribute: value, path: `${resolved.path}.value` };
+  }
+  return resolved;
+}
+
+function single(value: unknown, name: string): unknown {
+  // `?count=1&count=2` arrives as an array; qs may also produce objects (`filter[a]=b`).
+  if (Array.isArray(value) || isJsonObject(value))
+    throw ScimError.invalidValue(`'${name}' must be given once`);
+  return value;
+}
+
+function optionalString(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw ScimError.invalidValue(`'${name}' must be a string`);
+  return value.trim() === '' ? undefined : value;
+}
+
+function integer(value: unknown, name: string): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+  if (typeof value === 'string' && /^\s*[+-]?\d{1,15}\s*$/.test(value)) return Number(value);
+  // Larger digit strings are still numbers: clamp instead of failing (H-43 `startIndex=1000000000000`).
+  if (typeof value === 'string' && /^\s*[+-]?\d+\s*$/.test(value))
+    return value.trim().startsWith('-') ? -1 : Number.MAX_SAFE_INTEGER;
+  throw ScimError.invalidValue(`'${name}' must be an integer`);
+}
+
+/** Comma-separated in a query string; an array of strings (or a string) in a .search body. */
+function names(value: unknown, name: string): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  const parts = typeof value === 'string' ? value.split(',') : value;
+  if (!Array.isArray(parts) || !parts.every((p) => typeof p === 'string')) {
+    throw ScimError.invalidValue(`'${name}' must be a comma-separated list of attribute names`);
+  }
+  const list = parts
+    .flatMap((p: string) => p.split(','))
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  return list.length > 0 ? list : undefined;
+}
