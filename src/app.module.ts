@@ -13,6 +13,7 @@ import { HealthModule } from './health/health.module';
 import { ScimExceptionFilter } from './scim/scim-exception.filter';
 import { ScimModule } from './scim/scim.module';
 import { TenantsModule } from './tenants/tenants.module';
+import { UsersModule } from './users/users.module';
 
 @Module({
   imports: [
@@ -27,6 +28,7 @@ import { TenantsModule } from './tenants/tenants.module';
     TenantsModule,
     AdminModule,
     ScimModule,
+    UsersModule,
     HealthModule,
   ],
   providers: [

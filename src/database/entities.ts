@@ -1,5 +1,6 @@
 import { ApiKey } from '../api-keys/api-key.entity';
 import { Tenant } from '../tenants/tenant.entity';
+import { ScimUser } from '../users/scim-user.entity';
 
 /** Every entity, listed explicitly (STYLE.md §8). */
-export const ENTITIES = [Tenant, ApiKey];
+export const ENTITIES = [Tenant, ApiKey, ScimUser];

@@ -9,6 +9,14 @@ export class TenantTx {
     readonly tenantId: string,
     readonly manager: EntityManager,
   ) {}
+
+  /** Rows of a statement, also for UPDATE/DELETE … RETURNING (for which TypeORM answers [rows, count]). */
+  async query<T>(sql: string, params: unknown[]): Promise<T[]> {
+    const result: unknown[] = await this.manager.query(sql, params);
+    if (result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number')
+      return result[0] as T[];
+    return result as T[];
+  }
 }
 
 /**

@@ -1,38 +1,76 @@
-import { All, Get } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
-import { methodNotAllowed, ScimController } from './scim-controller.decorator';
+import { All, Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Env } from '../config/env';
+import { CurrentTenant } from '../tenants/current-tenant.decorator';
+import type { Tenant } from '../tenants/tenant.entity';
+import { TenantGuard } from '../tenants/tenant.guard';
+import {
+  JsonObject,
+  ListResponse,
+  resourceTypeByName,
+  resourceTypesResponse,
+  schemaByUrn,
+  schemasResponse,
+  ScimError,
+  serviceProviderConfig,
+} from './core';
+import { methodNotAllowed } from './scim-controller.decorator';
+import { SchemaRegistryService } from './schema-registry.service';
 
-// TODO(#3): generated from the schema registry once the SCIM core lands.
-const SERVICE_PROVIDER_CONFIG = {
-  schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
-  patch: { supported: false },
-  bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
-  filter: { supported: false, maxResults: 0 },
-  changePassword: { supported: false },
-  sort: { supported: false },
-  etag: { supported: false },
-  authenticationSchemes: [
-    {
-      type: 'oauthbearertoken',
-      name: 'OAuth Bearer Token',
-      description: 'The Secret Token issued for this tenant, sent as Authorization: Bearer <token>',
-      primary: true,
-    },
-  ],
-};
+/** Filtering discovery endpoints is not allowed (RFC 7644 §4; SECURITY.md H-45). */
+function refuseFilter(query: Record<string, unknown>): void {
+  if (Object.keys(query).some((key) => key.toLowerCase() === 'filter')) {
+    throw ScimError.forbidden('Filtering is not supported on discovery endpoints');
+  }
+}
 
-@ScimController('ServiceProviderConfig')
-export class ServiceProviderConfigController {
-  @Get()
-  @ApiOperation({ summary: 'What this SCIM service supports (RFC 7644 §4)' })
-  @ApiOkResponse({ description: 'The ServiceProviderConfig resource' })
-  get() {
-    return SERVICE_PROVIDER_CONFIG;
+/**
+ * RFC 7644 §4 discovery, generated from the tenant's schema registry: no tenant data, but behind the same
+ * tenant + token guard as everything else (issue #3).
+ */
+@Controller('api/scim')
+@UseGuards(TenantGuard)
+@ApiTags('SCIM discovery')
+@ApiBearerAuth('scim')
+export class DiscoveryController {
+  constructor(
+    private readonly registries: SchemaRegistryService,
+    private readonly env: Env,
+  ) {}
+
+  @Get('ServiceProviderConfig')
+  @ApiOperation({ summary: 'What this service supports: PATCH, filter (maxResults), sort, ETag; no bulk' })
+  serviceProviderConfig(@CurrentTenant() tenant: Tenant): JsonObject {
+    return serviceProviderConfig(this.env.tenantScimUrl(tenant.slug));
   }
 
-  @All()
+  @Get('ResourceTypes')
+  @ApiOperation({ summary: 'The resource types (User, Group) and their schema extensions' })
+  resourceTypes(@CurrentTenant() tenant: Tenant, @Query() query: Record<string, unknown>): ListResponse {
+    refuseFilter(query);
+    return resourceTypesResponse(this.registries.for(tenant), this.env.tenantScimUrl(tenant.slug));
+  }
+
+  @Get('ResourceTypes/:name')
+  resourceType(@CurrentTenant() tenant: Tenant, @Param('name') name: string): JsonObject {
+    return resourceTypeByName(this.registries.for(tenant), name, this.env.tenantScimUrl(tenant.slug));
+  }
+
+  @Get('Schemas')
+  @ApiOperation({ summary: 'The schemas with every attribute and its characteristics (RFC 7643 §7)' })
+  schemas(@CurrentTenant() tenant: Tenant, @Query() query: Record<string, unknown>): ListResponse {
+    refuseFilter(query);
+    return schemasResponse(this.registries.for(tenant), this.env.tenantScimUrl(tenant.slug));
+  }
+
+  @Get('Schemas/:urn')
+  schema(@CurrentTenant() tenant: Tenant, @Param('urn') urn: string): JsonObject {
+    return schemaByUrn(this.registries.for(tenant), urn, this.env.tenantScimUrl(tenant.slug));
+  }
+
+  @All(['ServiceProviderConfig', 'ResourceTypes', 'ResourceTypes/:name', 'Schemas', 'Schemas/:urn'])
   @ApiExcludeEndpoint()
-  other(): never {
+  otherMethods(): never {
     throw methodNotAllowed(['GET']);
   }
 }

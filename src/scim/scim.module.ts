@@ -1,9 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TenantsModule } from '../tenants/tenants.module';
-import { ServiceProviderConfigController } from './discovery.controller';
+import { DiscoveryController } from './discovery.controller';
+import { SchemaRegistryService } from './schema-registry.service';
 
 @Module({
   imports: [TenantsModule],
-  controllers: [ServiceProviderConfigController],
+  controllers: [DiscoveryController],
+  providers: [SchemaRegistryService],
+  exports: [SchemaRegistryService],
 })
 export class ScimModule {}

@@ -1,0 +1,36 @@
+// HTTP rules shared by every SCIM resource endpoint (Users, Groups): ids, ETags, locations.
+import { parseEtag, ScimError } from './core';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Resource ids are server-made lower-case UUIDs. Anything else cannot exist, so it is a 404 before any SQL
+ * (SECURITY.md H-31, H-32: PostgreSQL would reject or canonicalise other forms).
+ */
+export function assertResourceId(id: string, resourceType: string): void {
+  if (!UUID.test(id)) throw notFound(resourceType, id);
+}
+
+/** One 404 for unknown, deleted and other tenants' ids (SECURITY.md SEC-API1-a). */
+export function notFound(resourceType: string, id: string): ScimError {
+  return ScimError.notFound(`${resourceType} ${id.length > 64 ? `${id.slice(0, 64)}…` : id} not found`);
+}
+
+function etagList(header: string): string[] {
+  return header.split(',').map((part) => part.trim());
+}
+
+/** RFC 7644 §3.14 / RFC 7232 §3.1: If-Match with no current version → 412 and nothing changes (REL-CONC-03). */
+export function checkIfMatch(header: string | undefined, version: number): void {
+  if (header === undefined) return; // Entra never sends it (ENTRA.md E28): never required.
+  const tags = etagList(header);
+  if (tags.includes('*') || tags.some((tag) => parseEtag(tag) === version)) return;
+  throw ScimError.preconditionFailed();
+}
+
+/** RFC 7232 §3.2: If-None-Match naming the current version → 304 on GET. */
+export function isNotModified(header: string | undefined, version: number): boolean {
+  if (header === undefined) return false;
+  const tags = etagList(header);
+  return tags.includes('*') || tags.some((tag) => parseEtag(tag) === version);
+}

@@ -1,0 +1,39 @@
+// How User attributes map to scim_users columns, for the filter compiler and sorting (issue #4). Everything
+// without a column is read from the jsonb document.
+import { ColumnStorage, FilterStorage, ResolvedAttribute, SCHEMA_URNS, userNameKey } from '../scim/core';
+
+const column = (sql: string, type: ColumnStorage['type'], caseExact: boolean, key?: ColumnStorage['key']) =>
+  ({ kind: 'column', sql, type, caseExact, ...(key ? { key } : {}) }) as const;
+
+export const USER_COLUMNS = {
+  id: column('u.id::text', 'string', true),
+  // Index-backed: (tenant_id, user_name_key), compared through the same key function (SEC-RFC-10, ENTRA E3).
+  userName: column('u.user_name_key', 'string', false, userNameKey),
+  // RFC 7643 §3.1: externalId is caseExact (index (tenant_id, external_id)).
+  externalId: column('u.external_id', 'string', true),
+  active: column('u.active', 'boolean', true),
+  displayName: column('u.display_name', 'string', false),
+  'name.givenName': column('u.given_name', 'string', false),
+  'name.familyName': column('u.family_name', 'string', false),
+  'meta.created': column('u.created', 'dateTime', true),
+  'meta.lastModified': column('u.last_modified', 'dateTime', true),
+  [`${SCHEMA_URNS.enterpriseUser}:manager.value`]: column('u.manager_id::text', 'string', true),
+} as const satisfies Record<string, ColumnStorage>;
+
+export const USER_FILTER_STORAGE: FilterStorage = { attributes: USER_COLUMNS, document: 'u.doc' };
+
+/** ORDER BY expression for sortBy (RFC 7644 §3.4.2.3): a column when there is one, else the document's text. */
+export function userSortExpression(attribute: ResolvedAttribute): string {
+  const byColumn = (USER_COLUMNS as Record<string, ColumnStorage>)[attribute.path];
+  if (byColumn) return attribute.path === 'userName' ? 'u.user_name' : byColumn.sql.replace(/::text$/, '');
+  const keys = [
+    ...(attribute.extension ? [attribute.schema.id] : []),
+    attribute.attribute.name,
+    ...(attribute.subAttribute && !attribute.attribute.multiValued ? [attribute.subAttribute.name] : []),
+  ];
+  // Keys come from the registry (trusted names), never from the request text.
+  const path = keys.map((key) => `"${key.replace(/"/g, '')}"`).join(',');
+  return attribute.attribute.multiValued
+    ? `(u.doc #> '{${path}}' -> 0 ->> '${(attribute.subAttribute?.name ?? 'value').replace(/'/g, '')}')`
+    : `(u.doc #>> '{${path}}')`;
+}

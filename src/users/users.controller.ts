@@ -1,0 +1,148 @@
+import {
+  All,
+  Body,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Res,
+} from '@nestjs/common';
+import { ApiBody, ApiExcludeEndpoint, ApiOperation, ApiParam, ApiQuery, ApiResponse } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ListResponse, ScimResource, weakEtag } from '../scim/core';
+import { methodNotAllowed, ScimController } from '../scim/scim-controller.decorator';
+import { projectionFrom } from '../scim/scim-params';
+import { isNotModified } from '../scim/scim-resource';
+import { CurrentTenant } from '../tenants/current-tenant.decorator';
+import type { Tenant } from '../tenants/tenant.entity';
+import { UserResponse, UsersService } from './users.service';
+import { ENTRA_EXAMPLES, SCIM_ERROR_RESPONSES } from './users.swagger';
+
+type QueryParams = Record<string, unknown>;
+
+/** Sends one resource with its ETag (RFC 7644 §3.14) and, for creates, its Location (§3.3). */
+function send(response: Response, user: UserResponse, created = false): ScimResource {
+  response.setHeader('ETag', weakEtag(user.version));
+  if (created) response.setHeader('Location', user.location);
+  return user.resource;
+}
+
+@ScimController('Users')
+@SCIM_ERROR_RESPONSES()
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List or query users (RFC 7644 §3.4.2)' })
+  @ApiQuery({ name: 'filter', required: false, example: 'userName eq "alice@contoso.com"' })
+  @ApiQuery({ name: 'startIndex', required: false, example: 1 })
+  @ApiQuery({ name: 'count', required: false, example: 100 })
+  @ApiQuery({ name: 'sortBy', required: false, example: 'userName' })
+  @ApiQuery({ name: 'sortOrder', required: false, enum: ['ascending', 'descending'] })
+  @ApiQuery({ name: 'attributes', required: false })
+  @ApiQuery({ name: 'excludedAttributes', required: false })
+  @ApiResponse({
+    status: 200,
+    description: 'ListResponse; no match is totalResults 0, never 404 (ENTRA.md E3)',
+  })
+  list(@CurrentTenant() tenant: Tenant, @Query() query: QueryParams): Promise<ListResponse> {
+    return this.users.list(tenant, query);
+  }
+
+  @Post('.search')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Query users with a SearchRequest body (RFC 7644 §3.4.3)' })
+  @ApiBody({ schema: { example: ENTRA_EXAMPLES.search } })
+  search(@CurrentTenant() tenant: Tenant, @Body() body: unknown): Promise<ListResponse> {
+    return this.users.list(tenant, body);
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Create a user (RFC 7644 §3.3); 409 uniqueness on a taken userName' })
+  @ApiBody({ schema: { example: ENTRA_EXAMPLES.create } })
+  @ApiResponse({ status: 201, description: 'The stored user, with Location and ETag headers' })
+  async create(
+    @CurrentTenant() tenant: Tenant,
+    @Body() body: unknown,
+    @Query() query: QueryParams,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<ScimResource> {
+    return send(response, await this.users.create(tenant, body, projectionFrom(query)), true);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get a user (RFC 7644 §3.4.1)' })
+  @ApiParam({ name: 'id', description: 'The id the server assigned' })
+  @ApiResponse({ status: 200, description: 'The user, with its ETag' })
+  @ApiResponse({ status: 304, description: 'If-None-Match names the current version' })
+  async get(
+    @CurrentTenant() tenant: Tenant,
+    @Param('id') id: string,
+    @Query() query: QueryParams,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<ScimResource | undefined> {
+    const user = await this.users.get(tenant, id, projectionFrom(query));
+    if (isNotModified(ifNoneMatch, user.version)) {
+      response.status(304).setHeader('ETag', weakEtag(user.version));
+      return undefined;
+    }
+    return send(response, user);
+  }
+
+  @Put(':id')
+  @ApiOperation({ summary: 'Replace a user (RFC 7644 §3.5.1); never creates' })
+  @ApiBody({ schema: { example: ENTRA_EXAMPLES.create } })
+  async replace(
+    @CurrentTenant() tenant: Tenant,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Query() query: QueryParams,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<ScimResource> {
+    return send(response, await this.users.replace(tenant, id, body, { ...projectionFrom(query), ifMatch }));
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Modify a user (RFC 7644 §3.5.2); 200 with the full user (ENTRA.md E8)' })
+  @ApiBody({ schema: { type: 'object' }, examples: ENTRA_EXAMPLES.patch })
+  async patch(
+    @CurrentTenant() tenant: Tenant,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Query() query: QueryParams,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<ScimResource> {
+    return send(response, await this.users.patch(tenant, id, body, { ...projectionFrom(query), ifMatch }));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a user (RFC 7644 §3.6); it also leaves every group' })
+  remove(
+    @CurrentTenant() tenant: Tenant,
+    @Param('id') id: string,
+    @Headers('if-match') ifMatch: string | undefined,
+  ): Promise<void> {
+    return this.users.remove(tenant, id, ifMatch);
+  }
+
+  @All()
+  @ApiExcludeEndpoint()
+  collectionMethods(): never {
+    throw methodNotAllowed(['GET', 'POST']);
+  }
+
+  @All(':id')
+  @ApiExcludeEndpoint()
+  resourceMethods(): never {
+    throw methodNotAllowed(['GET', 'PUT', 'PATCH', 'DELETE']);
+  }
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { ScimModule } from '../scim/scim.module';
+import { TenantsModule } from '../tenants/tenants.module';
+import { UsersController } from './users.controller';
+import { UsersService } from './users.service';
+
+@Module({
+  imports: [TenantsModule, ScimModule],
+  controllers: [UsersController],
+  providers: [UsersService],
+  exports: [UsersService],
+})
+export class UsersModule {}

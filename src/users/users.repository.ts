@@ -1,0 +1,151 @@
+import { compileFilter, JsonObject, ListParams, ScimError } from '../scim/core';
+import { isUniqueViolation, sqlStateOf } from '../database/database-errors';
+import { TenantTx } from '../database/unit-of-work';
+import { USER_FILTER_STORAGE, userSortExpression } from './user-storage';
+
+/** A stored user: the columns the service needs plus the jsonb document. */
+export interface UserRow {
+  id: string;
+  userName: string;
+  managerId: string | null;
+  created: Date;
+  lastModified: Date;
+  version: number;
+  doc: JsonObject;
+}
+
+/** The first-class columns derived from a resource (see the CreateScimUsers migration). */
+export interface UserColumns {
+  userName: string;
+  userNameKey: string;
+  externalId: string | null;
+  active: boolean;
+  displayName: string | null;
+  givenName: string | null;
+  familyName: string | null;
+  email: string | null;
+  managerId: string | null;
+}
+
+const SELECT = `SELECT u.id, u.user_name AS "userName", u.manager_id AS "managerId", u.created,
+  u.last_modified AS "lastModified", u.version, u.doc FROM scim_users u`;
+
+/**
+ * SQL for scim_users, bound to one tenant transaction: every statement filters on (or inserts) the
+ * transaction's tenant_id, as $1 (STYLE.md §4), so row-level security can be added without touching this.
+ */
+export class UsersRepository {
+  constructor(private readonly tx: TenantTx) {}
+
+  async findById(id: string, options: { forUpdate?: boolean } = {}): Promise<UserRow | null> {
+    const rows = await this.query<UserRow>(
+      `${SELECT} WHERE u.tenant_id = $1 AND u.id = $2${options.forUpdate ? ' FOR UPDATE' : ''}`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Ids that exist in this tenant, from a list of candidate ids (all lower-case uuids). */
+  async existingIds(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.query<{ id: string }>(
+      `SELECT u.id FROM scim_users u WHERE u.tenant_id = $1 AND u.id = ANY($2::uuid[])`,
+      [ids],
+    );
+    return new Set(rows.map((row) => row.id));
+  }
+
+  async insert(id: string, columns: UserColumns, doc: JsonObject): Promise<UserRow> {
+    const rows = await this.write<UserRow>(
+      `INSERT INTO scim_users (tenant_id, id, user_name, user_name_key, external_id, active, display_name,
+         given_name, family_name, email, manager_id, doc)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb)
+       RETURNING id, user_name AS "userName", manager_id AS "managerId", created, last_modified AS "lastModified",
+         version, doc`,
+      [id, ...columnValues(columns), JSON.stringify(doc)],
+      columns,
+    );
+    return rows[0];
+  }
+
+  async update(id: string, columns: UserColumns, doc: JsonObject): Promise<UserRow> {
+    const rows = await this.write<UserRow>(
+      `UPDATE scim_users SET user_name = $3, user_name_key = $4, external_id = $5, active = $6, display_name = $7,
+         given_name = $8, family_name = $9, email = $10, manager_id = $11, doc = $12::jsonb,
+         version = version + 1, last_modified = now()
+       WHERE tenant_id = $1 AND id = $2
+       RETURNING id, user_name AS "userName", manager_id AS "managerId", created, last_modified AS "lastModified",
+         version, doc`,
+      [id, ...columnValues(columns), JSON.stringify(doc)],
+      columns,
+    );
+    return rows[0];
+  }
+
+  async delete(id: string): Promise<UserRow | null> {
+    const rows = await this.query<UserRow>(
+      `DELETE FROM scim_users u WHERE u.tenant_id = $1 AND u.id = $2
+       RETURNING u.id, u.user_name AS "userName", u.manager_id AS "managerId", u.created,
+         u.last_modified AS "lastModified", u.version, u.doc`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** One page of users matching the filter, in a stable order, and the total (RFC 7644 §3.4.2). */
+  async list(params: ListParams): Promise<{ total: number; rows: UserRow[] }> {
+    const where = params.filter ? compileFilter(params.filter, USER_FILTER_STORAGE, { firstParam: 2 }) : null;
+    const condition = where ? `u.tenant_id = $1 AND (${where.sql})` : 'u.tenant_id = $1';
+    const filterParams = where?.params ?? [];
+    const [{ total }] = await this.query<{ total: number }>(
+      `SELECT count(*)::int AS total FROM scim_users u WHERE ${condition}`,
+      filterParams,
+    );
+    if (params.count === 0 || total < params.startIndex) return { total, rows: [] };
+    const direction = params.sortOrder === 'descending' ? 'DESC' : 'ASC';
+    const order = params.sortBy
+      ? `${userSortExpression(params.sortBy)} ${direction} NULLS LAST, u.created, u.id`
+      : 'u.created, u.id';
+    const next = filterParams.length + 2;
+    const rows = await this.query<UserRow>(
+      `${SELECT} WHERE ${condition} ORDER BY ${order} LIMIT $${next} OFFSET $${next + 1}`,
+      [...filterParams, params.count, params.startIndex - 1],
+    );
+    return { total, rows };
+  }
+
+  private query<T>(sql: string, params: unknown[]): Promise<T[]> {
+    return this.tx.query<T>(sql, [this.tx.tenantId, ...params]);
+  }
+
+  /** Inserts and updates: the database enforces userName uniqueness and the manager reference. */
+  private async write<T>(sql: string, params: unknown[], columns: UserColumns): Promise<T[]> {
+    try {
+      return await this.query<T>(sql, params);
+    } catch (error) {
+      if (isUniqueViolation(error, 'scim_users_user_name_key')) {
+        throw ScimError.uniqueness(
+          `userName '${columns.userName}' is already taken (compared case-insensitively)`,
+        );
+      }
+      if (sqlStateOf(error) === '23503') {
+        throw ScimError.invalidValue(`manager '${columns.managerId}' is not a user of this tenant`);
+      }
+      throw error;
+    }
+  }
+}
+
+function columnValues(columns: UserColumns): unknown[] {
+  return [
+    columns.userName,
+    columns.userNameKey,
+    columns.externalId,
+    columns.active,
+    columns.displayName,
+    columns.givenName,
+    columns.familyName,
+    columns.email,
+    columns.managerId,
+  ];
+}
