@@ -1,0 +1,131 @@
+// `npm run bench [-- --quick] [-- --users 100000]`: drives the built service over loopback HTTP against this
+// machine's PostgreSQL the way Entra does, and reports each scenario as a ratio to a trivial route of the same
+// app measured in the same run (issue #8). Writes bench/results/<time>.json and bench/results/latest.md.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { closeConnections } from './http';
+import { Figures, runFor } from './load';
+import {
+  groupsAvailable,
+  initialCycle,
+  largeGroup,
+  manyTenants,
+  Options,
+  seedTenant,
+  seedUsers,
+  steadyState,
+} from './scenarios';
+import { startService } from './service';
+
+function parseArgs(argv: string[]): Options & { quick: boolean } {
+  const quick = argv.includes('--quick');
+  const value = (name: string, fallback: number) => {
+    const at = argv.indexOf(name);
+    return at >= 0 ? Number(argv[at + 1]) : fallback;
+  };
+  return {
+    quick,
+    users: value('--users', quick ? 2_000 : 20_000),
+    seconds: value('--seconds', quick ? 3 : 10),
+    connections: value('--connections', 50),
+    concurrency: value('--concurrency', 8),
+    tenants: value('--tenants', 20),
+  };
+}
+
+const fmt = (n: number, digits = 0) => n.toFixed(digits);
+
+function line(f: Figures, baseline?: Figures): string {
+  const ratio = baseline
+    ? ` (${fmt((100 * f.requestsPerSecond) / baseline.requestsPerSecond)}% of baseline; p99 ${fmt(f.p99Ms / Math.max(1, baseline.p99Ms), 1)}x)`
+    : '';
+  return `${f.name}: ${fmt(f.requestsPerSecond)} req/s${ratio}, p50 ${fmt(f.p50Ms, 1)} ms, p99 ${fmt(f.p99Ms, 1)} ms, errors ${f.errors}, cpu ${fmt(f.cpuMsPerRequest, 2)} ms/req, peak RSS ${fmt(f.peakRssMb)} MB`;
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const service = await startService(39_000 + (process.pid % 1000));
+  const out: Record<string, unknown> = { startedAt: new Date().toISOString(), options, machine: { cpus: 2 } };
+  const print = (text: string) => process.stdout.write(`${text}\n`);
+  try {
+    const tenant = await seedTenant(service, 'bench-main');
+    const withGroups = await groupsAvailable(service, tenant);
+    const baseline = await runFor(
+      service,
+      'baseline GET /health/live',
+      tenant,
+      () => ({ method: 'GET', path: '/health/live' }),
+      {
+        connections: options.connections,
+        seconds: options.seconds,
+      },
+    );
+    print(line(baseline));
+    out.baseline = baseline;
+
+    const rssBeforeSeed = service.rssMb();
+    const cycle = await initialCycle(service, tenant, options, withGroups);
+    for (const phase of cycle.phases) print(`  ${line(phase)}`);
+    print(
+      `initial cycle: ${options.users} users in ${fmt(cycle.seconds, 1)} s = ${fmt(cycle.usersPerSecond)} users/s ` +
+        `(${fmt((100 * cycle.usersPerSecond) / baseline.requestsPerSecond, 1)}% of baseline; target ≥ 15%)`,
+    );
+    out.initialCycle = cycle;
+    const rssAfterSeed = service.rssMb();
+
+    const steady = await steadyState(service, tenant, options);
+    for (const figures of steady) print(line(figures, baseline));
+    out.steadyState = steady;
+
+    if (withGroups) {
+      const large = await largeGroup(service, tenant, options);
+      print(
+        `large group: add ${large.members} members in ${fmt(large.addSeconds, 2)} s = ${fmt(large.addRowsPerSecond)} rows/s ` +
+          `(${fmt(large.addVsPostgres, 2)}x PostgreSQL's own batched insert of ${fmt(large.postgresSeconds, 3)} s; target ≤ 1.5x); ` +
+          `remove ${Math.floor(large.members / 2)} in ${fmt(large.removeSeconds, 2)} s`,
+      );
+      print(line(large.largeGet, baseline));
+      print(
+        `${line(large.emptyGet, baseline)} (large/empty p50 ${fmt(large.largeGet.p50Ms / Math.max(0.1, large.emptyGet.p50Ms), 2)}x)`,
+      );
+      out.largeGroup = large;
+    } else {
+      print('large group: skipped (no /Groups endpoint yet)');
+    }
+    const rssAfterLargeGroup = service.rssMb();
+
+    const tenants = [];
+    for (let t = 0; t < options.tenants; t++) {
+      const extra = await seedTenant(service, `bench-t${t}`);
+      await seedUsers(service, extra, 50, withGroups);
+      tenants.push(extra);
+    }
+    const many = await manyTenants(service, tenants, options);
+    print(
+      `many tenants: ${tenants.length} tenants × ${many.connectionsPerTenant} connections, total ${fmt(many.figures.reduce((s, f) => s + f.requestsPerSecond, 0))} req/s, ` +
+        `per-tenant p99 ${fmt(many.p99Min, 1)}–${fmt(many.p99Max, 1)} ms, Jain fairness ${fmt(many.jain, 3)}, ` +
+        `errors ${many.figures.reduce((s, f) => s + f.errors, 0)} of ${many.figures.reduce((s, f) => s + f.requests, 0)} requests`,
+    );
+    out.manyTenants = many;
+
+    const memory = { rssBeforeSeed, rssAfterSeed, rssAfterLargeGroup, rssEnd: service.rssMb() };
+    print(
+      `memory: RSS ${fmt(rssBeforeSeed)} MB before seeding, ${fmt(rssAfterSeed)} MB after ${options.users} users, ${fmt(rssAfterLargeGroup)} MB after the large group, ${fmt(memory.rssEnd)} MB at the end (target ≤ 300 MB, flat)`,
+    );
+    out.memory = memory;
+  } finally {
+    closeConnections();
+    await service.stop();
+  }
+  const dir = join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  writeFileSync(join(dir, `${stamp}.json`), JSON.stringify(out, null, 2));
+  writeFileSync(join(dir, 'latest.json'), JSON.stringify(out, null, 2));
+  process.stdout.write(`results: bench/results/${stamp}.json\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

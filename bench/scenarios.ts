@@ -1,0 +1,367 @@
+// The scenarios of issue #8: what Entra does to us, measured against a trivial route of the same app.
+import { Client } from 'pg';
+import { request } from './http';
+import { Figures, RequestShape, runCount, runFor, Target } from './load';
+import type { Service } from './service';
+
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const patchOp = (...Operations: object[]) => ({ schemas: [PATCH_OP], Operations });
+
+export interface Options {
+  users: number;
+  seconds: number;
+  connections: number;
+  concurrency: number;
+  tenants: number;
+}
+
+export interface BenchTenant extends Target {
+  slug: string;
+  userIds: string[];
+  groupIds: string[];
+}
+
+/** Entra's create body with the full default mapping (ENTRA.md E4). */
+export function entraUser(userName: string, i: number): object {
+  return {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE],
+    externalId: `ext-${i}`,
+    userName,
+    active: true,
+    displayName: `Bench User ${i}`,
+    title: 'Engineer',
+    preferredLanguage: 'sv-SE',
+    name: { formatted: `Bench User ${i}`, givenName: 'Bench', familyName: `User ${i}` },
+    emails: [{ primary: true, type: 'work', value: userName }],
+    addresses: [
+      {
+        type: 'work',
+        streetAddress: 'Storgatan 1',
+        locality: 'Stockholm',
+        postalCode: '111 22',
+        country: 'SE',
+      },
+    ],
+    phoneNumbers: [
+      { type: 'work', value: '+46 8 123 456' },
+      { type: 'mobile', value: '+46 70 123 45 67' },
+    ],
+    [ENTERPRISE]: { employeeNumber: String(i), department: 'R&D' },
+  };
+}
+
+/** Creates a tenant and its Secret Token through the admin API, as staff would. */
+export async function seedTenant(service: Service, slug: string): Promise<BenchTenant> {
+  const call = (method: string, path: string, body?: unknown) =>
+    request({ port: service.port, method, path, host: 'localhost', token: service.staffToken, body });
+  const created = await call('POST', '/api/admin/tenants', { slug, displayName: `Bench ${slug}` });
+  if (created.status !== 201) throw new Error(`tenant ${slug}: ${created.status}`);
+  const issued = await call('POST', `/api/admin/tenants/${slug}/tokens`, { name: 'bench' });
+  return {
+    slug,
+    host: `${slug}.localhost`,
+    token: (issued.body as { token: string }).token,
+    userIds: [],
+    groupIds: [],
+  };
+}
+
+function scimCall(service: Service, tenant: Target) {
+  return async (method: string, path: string, body?: unknown, expected = [200, 201, 204]) => {
+    const res = await request({
+      port: service.port,
+      method,
+      path,
+      host: tenant.host,
+      token: tenant.token,
+      body,
+    });
+    if (!expected.includes(res.status))
+      throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body as Record<string, unknown>;
+  };
+}
+
+export async function groupsAvailable(service: Service, tenant: Target): Promise<boolean> {
+  const res = await request({
+    port: service.port,
+    method: 'GET',
+    path: '/api/scim/Groups?count=1',
+    host: tenant.host,
+    token: tenant.token,
+  });
+  return res.status === 200;
+}
+
+/** Scenario 1: Entra's initial cycle: query then create per user; manager links; groups filled in batches. */
+export async function initialCycle(
+  service: Service,
+  tenant: BenchTenant,
+  options: Options,
+  withGroups: boolean,
+) {
+  const scim = scimCall(service, tenant);
+  const started = performance.now();
+  const users = await runCount(
+    service,
+    'cycle: query + create user',
+    options.users,
+    options.concurrency,
+    async (i) => {
+      const userName = `bench-${i}@contoso.com`;
+      const found = await scim(
+        'GET',
+        `/api/scim/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`,
+      );
+      if ((found.totalResults as number) !== 0) throw new Error('unexpected match');
+      const created = await scim('POST', '/api/scim/Users', entraUser(userName, i));
+      tenant.userIds[i] = created.id as string;
+      return 2;
+    },
+  );
+  const managers = Math.floor(options.users / 10);
+  const managerLinks = await runCount(
+    service,
+    'cycle: manager PATCH',
+    managers,
+    options.concurrency,
+    async (i) => {
+      const user = tenant.userIds[i * 10 + 1];
+      await scim(
+        'PATCH',
+        `/api/scim/Users/${user}`,
+        patchOp({ op: 'Add', path: `${ENTERPRISE}:manager`, value: tenant.userIds[i * 10] }),
+      );
+      return 1;
+    },
+  );
+  const phases: Figures[] = [users, managerLinks];
+  if (withGroups) {
+    const groupCount = 200;
+    const created = await runCount(
+      service,
+      'cycle: create groups',
+      groupCount,
+      options.concurrency,
+      async (g) => {
+        const group = await scim('POST', '/api/scim/Groups', {
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+          displayName: `Bench Group ${g}`,
+          externalId: `group-${g}`,
+        });
+        tenant.groupIds[g] = group.id as string;
+        return 1;
+      },
+    );
+    // Every user joins one group; Entra adds members in batched PATCHes (ENTRA.md E18).
+    const batch = 100;
+    const batches = Math.ceil(options.users / batch);
+    const filled = await runCount(
+      service,
+      'cycle: add members in batches',
+      batches,
+      options.concurrency,
+      async (b) => {
+        const members = tenant.userIds.slice(b * batch, (b + 1) * batch).map((value) => ({ value }));
+        await scim(
+          'PATCH',
+          `/api/scim/Groups/${tenant.groupIds[b % groupCount]}`,
+          patchOp({ op: 'Add', path: 'members', value: members }),
+        );
+        return 1;
+      },
+    );
+    phases.push(created, filled);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const requests = phases.reduce((sum, phase) => sum + phase.requests, 0);
+  return { phases, seconds, usersPerSecond: options.users / seconds, requestsPerSecond: requests / seconds };
+}
+
+/** Scenario 2's requests, one shape each (ids and names vary per request). */
+export function steadyShapes(tenant: BenchTenant): Record<string, RequestShape> {
+  const ids = tenant.userIds.filter(Boolean);
+  const id = (i: number) => ids[(i * 7919) % ids.length];
+  const userNameOf = (i: number) => `bench-${(i * 7919) % ids.length}@contoso.com`;
+  const shapes: Record<string, RequestShape> = {
+    'GET /Users/{id}': (i) => ({ method: 'GET', path: `/api/scim/Users/${id(i)}` }),
+    'GET /Users?filter=userName eq (hit)': (i) => ({
+      method: 'GET',
+      path: `/api/scim/Users?filter=${encodeURIComponent(`userName eq "${userNameOf(i)}"`)}`,
+    }),
+    'PATCH /Users/{id} (3 replaces)': (i) => ({
+      method: 'PATCH',
+      path: `/api/scim/Users/${id(i)}`,
+      body: patchOp(
+        { op: 'Replace', path: 'displayName', value: `Renamed ${i}` },
+        { op: 'Replace', path: 'title', value: `Title ${i}` },
+        { op: 'Replace', path: `${ENTERPRISE}:department`, value: `Dept ${i % 50}` },
+      ),
+    }),
+    'POST /Users': (i) => ({
+      method: 'POST',
+      path: '/api/scim/Users',
+      body: entraUser(`steady-${process.pid}-${i}-${Math.random().toString(36).slice(2)}@contoso.com`, i),
+    }),
+  };
+  if (tenant.groupIds.length > 0) {
+    shapes['GET /Groups?filter=displayName eq&excludedAttributes=members'] = (i) => ({
+      method: 'GET',
+      path: `/api/scim/Groups?excludedAttributes=members&filter=${encodeURIComponent(`displayName eq "Bench Group ${i % tenant.groupIds.length}"`)}`,
+    });
+  }
+  return shapes;
+}
+
+export async function steadyState(
+  service: Service,
+  tenant: BenchTenant,
+  options: Options,
+): Promise<Figures[]> {
+  const figures: Figures[] = [];
+  for (const [name, shape] of Object.entries(steadyShapes(tenant))) {
+    figures.push(
+      await runFor(service, name, tenant, shape, {
+        connections: options.connections,
+        seconds: options.seconds,
+      }),
+    );
+  }
+  return figures;
+}
+
+/** Scenario 3: one PATCH adding M members, one removing M/2; PostgreSQL's own batched insert as the yardstick. */
+export async function largeGroup(service: Service, tenant: BenchTenant, options: Options) {
+  const scim = scimCall(service, tenant);
+  const members = tenant.userIds.filter(Boolean).slice(0, 10_000);
+  const big = await scim('POST', '/api/scim/Groups', {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+    displayName: 'Bench Large Group',
+  });
+  const empty = await scim('POST', '/api/scim/Groups', {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+    displayName: 'Bench Empty Group',
+  });
+  let started = performance.now();
+  await scim(
+    'PATCH',
+    `/api/scim/Groups/${String(big.id)}`,
+    patchOp({ op: 'Add', path: 'members', value: members.map((value) => ({ value })) }),
+  );
+  const addSeconds = (performance.now() - started) / 1000;
+  const removed = members.slice(0, Math.floor(members.length / 2));
+  started = performance.now();
+  await scim(
+    'PATCH',
+    `/api/scim/Groups/${String(big.id)}`,
+    patchOp({ op: 'Remove', path: 'members', value: removed.map((value) => ({ value })) }),
+  );
+  const removeSeconds = (performance.now() - started) / 1000;
+  const postgresSeconds = await postgresBatchInsert(service.databaseUrl, members);
+  const get =
+    (id: unknown): RequestShape =>
+    () => ({ method: 'GET', path: `/api/scim/Groups/${String(id)}?excludedAttributes=members` });
+  const run = { connections: options.connections, seconds: options.seconds };
+  const largeGet = await runFor(
+    service,
+    'GET large group, excludedAttributes=members',
+    tenant,
+    get(big.id),
+    run,
+  );
+  const emptyGet = await runFor(
+    service,
+    'GET empty group, excludedAttributes=members',
+    tenant,
+    get(empty.id),
+    run,
+  );
+  return {
+    members: members.length,
+    addSeconds,
+    addRowsPerSecond: members.length / addSeconds,
+    removeSeconds,
+    removeRowsPerSecond: removed.length / removeSeconds,
+    postgresSeconds,
+    addVsPostgres: addSeconds / postgresSeconds,
+    largeGet,
+    emptyGet,
+  };
+}
+
+/** The same rows inserted by PostgreSQL itself in one statement, into a copy of the membership table. */
+async function postgresBatchInsert(databaseUrl: string, memberIds: string[]): Promise<number> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(
+      'CREATE TABLE bench_members (LIKE scim_group_members INCLUDING DEFAULTS INCLUDING INDEXES)',
+    );
+    const [{ tenant_id: tenantId, group_id: groupId }] = (
+      await client.query<{ tenant_id: string; group_id: string }>(
+        'SELECT tenant_id, id AS group_id FROM scim_groups LIMIT 1',
+      )
+    ).rows;
+    const columns = (
+      await client.query<{ column_name: string }>(
+        `SELECT column_name FROM information_schema.columns WHERE table_name = 'bench_members' AND is_generated = 'NEVER' ORDER BY ordinal_position`,
+      )
+    ).rows.map((row) => row.column_name);
+    const values = columns.map((column) => {
+      if (column === 'tenant_id') return '$1::uuid';
+      if (column === 'group_id') return '$2::uuid';
+      if (column === 'user_id' || column === 'member_id') return 'm';
+      if (column === 'member_type') return `'User'`;
+      return 'DEFAULT';
+    });
+    const started = performance.now();
+    await client.query(
+      `INSERT INTO bench_members (${columns.join(', ')}) SELECT ${values.join(', ')} FROM unnest($3::uuid[]) AS m`,
+      [tenantId, groupId, memberIds],
+    );
+    const seconds = (performance.now() - started) / 1000;
+    await client.query('DROP TABLE bench_members');
+    return seconds;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Scenario 4: many tenants running scenario 2's mix at once; per-tenant p99 and fairness. */
+export async function manyTenants(service: Service, tenants: BenchTenant[], options: Options) {
+  const mix = (tenant: BenchTenant): RequestShape[] => Object.values(steadyShapes(tenant));
+  const connections = Math.max(1, Math.floor(options.connections / tenants.length));
+  const figures = await Promise.all(
+    tenants.map((tenant) =>
+      runFor(service, tenant.slug, tenant, mix(tenant), { connections, seconds: options.seconds }),
+    ),
+  );
+  const rates = figures.map((f) => f.requestsPerSecond);
+  // Jain's fairness index over per-tenant throughput: 1 = perfectly even.
+  const jain = rates.reduce((a, b) => a + b, 0) ** 2 / (rates.length * rates.reduce((a, b) => a + b * b, 0));
+  const p99s = figures.map((f) => f.p99Ms);
+  return {
+    connectionsPerTenant: connections,
+    figures,
+    jain,
+    p99Min: Math.min(...p99s),
+    p99Max: Math.max(...p99s),
+  };
+}
+
+/** Users for the many-tenants scenario (created through the API like the rest). */
+export async function seedUsers(service: Service, tenant: BenchTenant, count: number, withGroups: boolean) {
+  const scim = scimCall(service, tenant);
+  for (let i = 0; i < count; i++) {
+    const created = await scim('POST', '/api/scim/Users', entraUser(`bench-${i}@contoso.com`, i));
+    tenant.userIds.push(created.id as string);
+  }
+  if (withGroups) {
+    const group = await scim('POST', '/api/scim/Groups', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      displayName: 'Bench Group 0',
+    });
+    tenant.groupIds.push(group.id as string);
+  }
+}

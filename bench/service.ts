@@ -1,0 +1,94 @@
+// Starts the built service against a fresh PostgreSQL database on this machine, and reads its RSS and CPU.
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Client } from 'pg';
+import { request } from './http';
+
+const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const CLOCK_TICKS_PER_SECOND = 100; // Linux USER_HZ
+
+export interface Service {
+  port: number;
+  pid: number;
+  databaseUrl: string;
+  staffToken: string;
+  rssMb(): number;
+  cpuMs(): number;
+  stop(): Promise<void>;
+}
+
+function databaseUrl(name: string): string {
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function admin(sql: string): Promise<void> {
+  const client = new Client({ connectionString: SERVER_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function startService(port: number): Promise<Service> {
+  const name = `scim_bench_${process.pid}`;
+  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin(`CREATE DATABASE ${name}`);
+  const env = {
+    ...process.env,
+    NODE_ENV: 'production',
+    DATABASE_URL: databaseUrl(name),
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    SEED_DEMO_TENANT: 'false',
+    BASE_DOMAINS: 'localhost',
+    PUBLIC_URL_TEMPLATE: `http://{tenant}.localhost:${port}`,
+  };
+  execFileSync(
+    'node',
+    ['node_modules/typeorm/cli.js', 'migration:run', '-d', 'dist/src/database/cli-data-source.js'],
+    {
+      env,
+      stdio: 'ignore',
+    },
+  );
+  const staff = JSON.parse(
+    execFileSync('node', ['dist/src/cli/main.js', 'staff-token', 'create', '--name', 'bench', '--json'], {
+      env,
+    }).toString(),
+  ) as { token: string };
+  const child: ChildProcess = spawn('node', ['dist/src/main.js'], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const pid = child.pid ?? 0;
+  for (let i = 0; ; i++) {
+    const ready = await request({ port, method: 'GET', path: '/health/ready', host: 'localhost' }).catch(
+      () => null,
+    );
+    if (ready?.status === 200) break;
+    if (i > 100) throw new Error('The service did not become ready');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    port,
+    pid,
+    databaseUrl: databaseUrl(name),
+    staffToken: staff.token,
+    rssMb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024,
+    cpuMs: () => {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+    },
+    stop: async () => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
