@@ -1,6 +1,13 @@
 // How User attributes map to scim_users columns, for the filter compiler and sorting (issue #4). Everything
 // without a column is read from the jsonb document.
-import { ColumnStorage, FilterStorage, ResolvedAttribute, SCHEMA_URNS, userNameKey } from '../scim/core';
+import {
+  ColumnStorage,
+  FilterStorage,
+  ResolvedAttribute,
+  ResolvedFilter,
+  SCHEMA_URNS,
+  userNameKey,
+} from '../scim/core';
 
 const column = (sql: string, type: ColumnStorage['type'], caseExact: boolean, key?: ColumnStorage['key']) =>
   ({ kind: 'column', sql, type, caseExact, ...(key ? { key } : {}) }) as const;
@@ -36,4 +43,32 @@ export function userSortExpression(attribute: ResolvedAttribute): string {
   return attribute.attribute.multiValued
     ? `(u.doc #> '{${path}}' -> 0 ->> '${(attribute.subAttribute?.name ?? 'value').replace(/'/g, '')}')`
     : `(u.doc #>> '{${path}}')`;
+}
+
+/** The conjuncts of a top-level `and` chain: each must hold for the whole filter to hold. */
+function conjuncts(filter: ResolvedFilter): ResolvedFilter[] {
+  return filter.kind === 'and' ? [...conjuncts(filter.left), ...conjuncts(filter.right)] : [filter];
+}
+
+function emailValueEquality(node: ResolvedFilter): string | undefined {
+  return node.kind === 'compare' &&
+    node.op === 'eq' &&
+    node.path.path === 'emails.value' &&
+    typeof node.value === 'string'
+    ? node.value
+    : undefined;
+}
+
+/**
+ * E-mail values the filter requires a user to have (`emails.value eq "x"`, `emails[… and value eq "x"]`, also
+ * Entra's `emails[type eq "work"].value eq "x"`), found among the top-level `and` conjuncts only, where each is
+ * a necessary condition. The repository turns them into GIN-indexed `email_keys` lookups.
+ */
+export function emailEqualities(filter: ResolvedFilter): string[] {
+  return conjuncts(filter).flatMap((node) => {
+    if (node.kind === 'valuePath' && node.path.path === 'emails') {
+      return conjuncts(node.filter).flatMap((inner) => emailValueEquality(inner) ?? []);
+    }
+    return emailValueEquality(node) ?? [];
+  });
 }

@@ -1,7 +1,7 @@
 import { compileFilter, JsonObject, ListParams, ScimError } from '../scim/core';
 import { isUniqueViolation, sqlStateOf } from '../database/database-errors';
 import { TenantTx } from '../database/unit-of-work';
-import { USER_FILTER_STORAGE, userSortExpression } from './user-storage';
+import { emailEqualities, USER_FILTER_STORAGE, userSortExpression } from './user-storage';
 
 /** A stored user: the columns the service needs plus the jsonb document. */
 export interface UserRow {
@@ -26,6 +26,11 @@ export interface UserColumns {
   email: string | null;
   managerId: string | null;
 }
+
+/** Every e-mail value, lower-cased in SQL like the filter compiler does (AddEmailKeysToScimUsers migration). */
+const EMAIL_KEYS = `ARRAY(SELECT lower(e ->> 'value') FROM jsonb_array_elements(
+  CASE WHEN jsonb_typeof($12::jsonb -> 'emails') = 'array' THEN $12::jsonb -> 'emails' ELSE '[]'::jsonb END) e
+  WHERE e ->> 'value' IS NOT NULL)`;
 
 const SELECT = `SELECT u.id, u.user_name AS "userName", u.manager_id AS "managerId", u.created,
   u.last_modified AS "lastModified", u.version, u.doc FROM scim_users u`;
@@ -58,8 +63,8 @@ export class UsersRepository {
   async insert(id: string, columns: UserColumns, doc: JsonObject): Promise<UserRow> {
     const rows = await this.write<UserRow>(
       `INSERT INTO scim_users (tenant_id, id, user_name, user_name_key, external_id, active, display_name,
-         given_name, family_name, email, manager_id, doc)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb)
+         given_name, family_name, email, manager_id, doc, email_keys)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, ${EMAIL_KEYS})
        RETURNING id, user_name AS "userName", manager_id AS "managerId", created, last_modified AS "lastModified",
          version, doc`,
       [id, ...columnValues(columns), JSON.stringify(doc)],
@@ -72,6 +77,7 @@ export class UsersRepository {
     const rows = await this.write<UserRow>(
       `UPDATE scim_users SET user_name = $3, user_name_key = $4, external_id = $5, active = $6, display_name = $7,
          given_name = $8, family_name = $9, email = $10, manager_id = $11, doc = $12::jsonb,
+         email_keys = ${EMAIL_KEYS},
          version = version + 1, last_modified = now()
        WHERE tenant_id = $1 AND id = $2
        RETURNING id, user_name AS "userName", manager_id AS "managerId", created, last_modified AS "lastModified",
@@ -95,8 +101,15 @@ export class UsersRepository {
   /** One page of users matching the filter, in a stable order, and the total (RFC 7644 §3.4.2). */
   async list(params: ListParams): Promise<{ total: number; rows: UserRow[] }> {
     const where = params.filter ? compileFilter(params.filter, USER_FILTER_STORAGE, { firstParam: 2 }) : null;
-    const condition = where ? `u.tenant_id = $1 AND (${where.sql})` : 'u.tenant_id = $1';
     const filterParams = where?.params ?? [];
+    // Index-backed necessary conditions for e-mail equality (see emailEqualities); the filter still decides.
+    const hints = params.filter
+      ? emailEqualities(params.filter).map((email) => {
+          filterParams.push(email);
+          return `u.email_keys @> ARRAY[lower($${filterParams.length + 1})]`;
+        })
+      : [];
+    const condition = ['u.tenant_id = $1', ...hints, ...(where ? [`(${where.sql})`] : [])].join(' AND ');
     const [{ total }] = await this.query<{ total: number }>(
       `SELECT count(*)::int AS total FROM scim_users u WHERE ${condition}`,
       filterParams,

@@ -1,5 +1,5 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { createDefaultRegistry, evaluateFilter, parseFilter } from '../../src/scim/core';
+import { createDefaultRegistry, evaluateFilter, JsonObject, parseFilter } from '../../src/scim/core';
 import { createTestApp, givenTenant, GivenTenant, scim } from '../support/app';
 import { ENTERPRISE, entraUser } from '../support/scim-fixtures';
 
@@ -19,7 +19,7 @@ const WORDS = ['Alpha', 'alpha', 'BETA', 'beta', 'Gamma', 'delta', 'ALPHA-beta',
 describe('filter compiler: SQL path equals the in-memory evaluator (issue #4, issue #3)', () => {
   let app: NestExpressApplication;
   let kund: GivenTenant;
-  const users: Record<string, unknown>[] = [];
+  const users: JsonObject[] = [];
   const random = prng(7643);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
 
