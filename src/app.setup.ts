@@ -4,6 +4,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
+import { parseStrictJson } from './common/strict-json';
 import { Env } from './config/env';
 import { ScimError } from './scim/core/errors/scim-error';
 import { toScimError } from './scim/scim-errors';
@@ -54,6 +55,22 @@ function scimContentTypes(logger: NestLogger) {
   };
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The raw body as strict JSON (common/strict-json.ts); an empty body stays undefined. */
+function parseJsonBody(request: Request, _response: Response, next: NextFunction): void {
+  if (!Buffer.isBuffer(request.body)) return next();
+  const raw = request.body;
+  request.body = undefined;
+  if (raw.length === 0) return next();
+  try {
+    request.body = parseStrictJson(utf8.decode(raw));
+    next();
+  } catch (error) {
+    next(error instanceof ScimError ? error : ScimError.invalidSyntax('The request body is not valid UTF-8'));
+  }
+}
+
 /** Errors raised before Nest's router (the body parser) get the same envelopes as everything else. */
 function earlyErrors(logger: NestLogger) {
   return (error: unknown, request: Request, response: Response, next: NextFunction): void => {
@@ -94,7 +111,7 @@ export function configureApp(app: NestExpressApplication): void {
   app.set('trust proxy', trustProxySetting(env.TRUST_PROXY));
   app.use(requestId);
   app.use(scimContentTypes(logger));
-  app.use(express.json({ type: JSON_TYPES, limit: BODY_LIMIT, strict: true }));
+  app.use(express.raw({ type: JSON_TYPES, limit: BODY_LIMIT }), parseJsonBody);
   app.use(earlyErrors(logger));
   if (env.SWAGGER_ENABLED) setUpSwagger(app);
 }
