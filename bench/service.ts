@@ -47,6 +47,10 @@ export async function startService(port: number): Promise<Service> {
     SEED_DEMO_TENANT: 'false',
     BASE_DOMAINS: 'localhost',
     PUBLIC_URL_TEMPLATE: `http://{tenant}.localhost:${port}`,
+    // The bench measures capacity, not the per-tenant limiter (issue #7), except where a scenario sets limits.
+    RATE_LIMIT_PER_SECOND: '100000',
+    RATE_LIMIT_BURST: '100000',
+    TENANT_MAX_IN_FLIGHT: '64',
   };
   execFileSync(
     'node',

@@ -27,10 +27,14 @@ export class CreateScimUsers1764400000003 implements MigrationInterface {
       )`);
     // userName uniqueness is case-insensitive and enforced here, never by check-then-insert (REL-IDEM-01); the
     // key (NFKC + lower-case + NFC) is computed once, in the app (SECURITY.md SEC-RFC-10, userNameKey()).
-    await queryRunner.query(`CREATE UNIQUE INDEX scim_users_user_name_key ON scim_users (tenant_id, user_name_key)`);
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX scim_users_user_name_key ON scim_users (tenant_id, user_name_key)`,
+    );
     await queryRunner.query(`CREATE INDEX scim_users_external_id_idx ON scim_users (tenant_id, external_id)`);
     await queryRunner.query(`CREATE INDEX scim_users_email_idx ON scim_users (tenant_id, lower(email))`);
-    await queryRunner.query(`CREATE INDEX scim_users_display_name_idx ON scim_users (tenant_id, lower(display_name))`);
+    await queryRunner.query(
+      `CREATE INDEX scim_users_display_name_idx ON scim_users (tenant_id, lower(display_name))`,
+    );
     // The default list order (RFC 7644 §3.4.2.4 paging needs a stable one).
     await queryRunner.query(`CREATE INDEX scim_users_created_idx ON scim_users (tenant_id, created, id)`);
     await queryRunner.query(`CREATE INDEX scim_users_manager_idx ON scim_users (tenant_id, manager_id)`);

@@ -1,5 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { ApiKeysService, IssuedToken, TokenSummary } from '../api-keys/api-keys.service';
+import { AuditService } from '../audit/audit.service';
+import type { AuditVerification } from '../audit/audit.types';
 import { Tenant, TenantStatus } from '../tenants/tenant.entity';
 import { TenantsService } from '../tenants/tenants.service';
 
@@ -22,17 +24,27 @@ export interface TokenRequest {
 
 /**
  * What staff can do, in one place: the admin API and the operator CLI both call it, so they cannot drift.
- * `actor` is the staff token's name (or the operator's, for the CLI), recorded as created-by.
+ * `actor` is the staff token's name (or the operator's, for the CLI), recorded as created-by. Every change writes
+ * its audit event in its own transaction (SECURITY.md AUD-01, KEY-10).
  */
 @Injectable()
 export class AdminService {
   constructor(
     private readonly tenants: TenantsService,
     private readonly apiKeys: ApiKeysService,
+    private readonly audit: AuditService,
   ) {}
 
   async createTenant(slug: string, displayName: string): Promise<TenantView> {
-    return this.view(await this.tenants.create(slug, displayName));
+    const created = await this.tenants.create(slug, displayName, (tx, tenant) =>
+      this.audit.record(tx, {
+        action: 'tenant.create',
+        actor: this.audit.staffActor(),
+        ...tenantResource(tenant),
+        changes: { other: { slug: tenant.slug, displayName: tenant.displayName, status: tenant.status } },
+      }),
+    );
+    return this.view(created);
   }
 
   async listTenants(): Promise<TenantView[]> {
@@ -47,12 +59,38 @@ export class AdminService {
     slug: string,
     changes: { displayName?: string; status?: TenantStatus },
   ): Promise<TenantView> {
-    return this.view(await this.tenants.update(slug, changes));
+    const updated = await this.tenants.update(slug, changes, (tx, { before, after }) =>
+      this.audit.record(tx, {
+        action: 'tenant.update',
+        actor: this.audit.staffActor(),
+        ...tenantResource(after),
+        changes: {
+          attributes: {
+            ...(before.displayName !== after.displayName
+              ? { displayName: { old: before.displayName, new: after.displayName } }
+              : {}),
+            ...(before.status !== after.status ? { status: { old: before.status, new: after.status } } : {}),
+          },
+        },
+      }),
+    );
+    return this.view(updated);
   }
 
   async issueToken(slug: string, request: TokenRequest, actor: string): Promise<IssuedTenantToken> {
     const tenant = await this.tenants.getBySlug(slug);
-    const issued = await this.apiKeys.issueForTenant(tenant.id, { ...request, createdBy: actor });
+    const issued = await this.apiKeys.issueForTenant(
+      tenant.id,
+      { ...request, createdBy: actor },
+      (tx, token) =>
+        // Never the token itself (KEY-03): its key id, name and expiry.
+        this.audit.record(tx, {
+          action: 'token.issue',
+          actor: this.audit.staffActor(actor),
+          ...tokenResource('Token', token.keyId, token.name),
+          changes: { other: { expiresAt: token.expiresAt, lastFour: token.lastFour } },
+        }),
+    );
     return { ...issued, tenant: tenant.slug, tenantUrl: this.tenants.scimUrl(tenant) };
   }
 
@@ -62,13 +100,27 @@ export class AdminService {
 
   async revokeToken(slug: string, keyId: string): Promise<void> {
     const tenant = await this.tenants.getBySlug(slug);
-    if (!(await this.apiKeys.revokeForTenant(tenant.id, keyId))) {
+    const revoked = await this.apiKeys.revokeForTenant(tenant.id, keyId, (tx) =>
+      this.audit.record(tx, {
+        action: 'token.revoke',
+        actor: this.audit.staffActor(),
+        ...tokenResource('Token', keyId, null),
+      }),
+    );
+    if (!revoked) {
       throw new NotFoundException(`No active token '${keyId}' for tenant '${slug}'`);
     }
   }
 
   createStaffToken(request: TokenRequest, actor: string): Promise<IssuedToken> {
-    return this.apiKeys.issueForStaff({ ...request, createdBy: actor });
+    return this.apiKeys.issueForStaff({ ...request, createdBy: actor }, (tx, token) =>
+      this.audit.recordStaff(tx, {
+        action: 'staff-token.create',
+        actor: this.audit.staffActor(actor),
+        ...tokenResource('StaffToken', token.keyId, token.name),
+        changes: { other: { expiresAt: token.expiresAt, lastFour: token.lastFour } },
+      }),
+    );
   }
 
   listStaffTokens(): Promise<TokenSummary[]> {
@@ -76,8 +128,19 @@ export class AdminService {
   }
 
   async revokeStaffToken(keyId: string): Promise<void> {
-    if (!(await this.apiKeys.revokeForStaff(keyId)))
-      throw new NotFoundException(`No active staff token '${keyId}'`);
+    const revoked = await this.apiKeys.revokeForStaff(keyId, (tx) =>
+      this.audit.recordStaff(tx, {
+        action: 'staff-token.revoke',
+        actor: this.audit.staffActor(),
+        ...tokenResource('StaffToken', keyId, null),
+      }),
+    );
+    if (!revoked) throw new NotFoundException(`No active staff token '${keyId}'`);
+  }
+
+  /** Recomputes a tenant's audit hash chain (SECURITY.md AUD-04); the CLI's `audit verify`. */
+  async verifyAudit(slug: string): Promise<AuditVerification> {
+    return this.audit.verify({ tenantId: (await this.tenants.getBySlug(slug)).id });
   }
 
   private view(tenant: Tenant): TenantView {
@@ -92,3 +155,15 @@ export class AdminService {
     };
   }
 }
+
+const tenantResource = (tenant: Tenant) => ({
+  resourceType: 'Tenant' as const,
+  resourceId: tenant.id,
+  resourceName: tenant.slug,
+});
+
+const tokenResource = (type: 'Token' | 'StaffToken', keyId: string, name: string | null) => ({
+  resourceType: type,
+  resourceId: keyId,
+  resourceName: name,
+});

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, LessThan, Or, Repository } from 'typeorm';
+import { EntityManager, IsNull, LessThan, Or, Repository } from 'typeorm';
 import { ApiKey } from './api-key.entity';
 import type { TokenKind } from './token-format';
 
@@ -8,9 +8,19 @@ import type { TokenKind } from './token-format';
 export class ApiKeysRepository {
   constructor(@InjectRepository(ApiKey) private readonly repo: Repository<ApiKey>) {}
 
-  async insert(key: Omit<ApiKey, 'createdAt' | 'lastUsedAt' | 'revokedAt'>): Promise<ApiKey> {
-    await this.repo.insert(key);
-    return this.repo.findOneByOrFail({ keyId: key.keyId });
+  /** Writes take the caller's transaction when given, so the audit event commits with them (AUD-01). */
+  async insert(
+    key: Omit<ApiKey, 'createdAt' | 'lastUsedAt' | 'revokedAt'>,
+    manager?: EntityManager,
+  ): Promise<ApiKey> {
+    const repo = this.on(manager);
+    await repo.insert(key);
+    return repo.findOneByOrFail({ keyId: key.keyId });
+  }
+
+  /** A transaction for changes without a tenant (staff tokens). */
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.repo.manager.transaction(work);
   }
 
   findByKeyId(keyId: string): Promise<ApiKey | null> {
@@ -26,12 +36,21 @@ export class ApiKeysRepository {
   }
 
   /** Revokes a token of that owner; false when there is none or it was already revoked. */
-  async revoke(kind: TokenKind, tenantId: string | null, keyId: string): Promise<boolean> {
-    const result = await this.repo.update(
+  async revoke(
+    kind: TokenKind,
+    tenantId: string | null,
+    keyId: string,
+    manager?: EntityManager,
+  ): Promise<boolean> {
+    const result = await this.on(manager).update(
       { keyId, kind, tenantId: tenantId ?? IsNull(), revokedAt: IsNull() },
       { revokedAt: () => 'now()' },
     );
     return (result.affected ?? 0) > 0;
+  }
+
+  private on(manager: EntityManager | undefined): Repository<ApiKey> {
+    return manager ? manager.getRepository(ApiKey) : this.repo;
   }
 
   /** Records use at most once a minute per key, so verification stays a read (SECURITY.md KEY-08). */

@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { Env } from '../config/env';
+import { TenantTx, UnitOfWork } from '../database/unit-of-work';
 import { ApiKey } from './api-key.entity';
 import { ApiKeysRepository } from './api-keys.repository';
 import { mintToken, parseToken, secretMatches, TokenKind } from './token-format';
@@ -31,6 +32,13 @@ interface IssueRequest {
 
 const TOUCH_INTERVAL_MS = 60_000;
 
+/**
+ * Runs in the same transaction as the token change, e.g. to write its audit event (SECURITY.md AUD-01, KEY-10).
+ * Tenant tokens get the tenant's unit of work; staff tokens a plain transaction (`tx.manager` only).
+ */
+export type InTokenTransaction<Tx, T> = (tx: Tx, result: T) => Promise<unknown>;
+export type StaffTx = Pick<TenantTx, 'manager'>;
+
 @Injectable()
 export class ApiKeysService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(ApiKeysService.name);
@@ -42,16 +50,24 @@ export class ApiKeysService implements BeforeApplicationShutdown {
   constructor(
     private readonly keys: ApiKeysRepository,
     private readonly env: Env,
+    private readonly unitOfWork: UnitOfWork,
   ) {
     this.cache = new LRUCache({ max: 50_000, ttl: Math.max(1, env.TOKEN_CACHE_SECONDS * 1000) });
   }
 
-  issueForTenant(tenantId: string, request: IssueRequest): Promise<IssuedToken> {
-    return this.issue('ksc', tenantId, request);
+  issueForTenant(
+    tenantId: string,
+    request: IssueRequest,
+    inTx?: InTokenTransaction<TenantTx, IssuedToken>,
+  ): Promise<IssuedToken> {
+    return this.unitOfWork.run(tenantId, (tx) => this.issue('ksc', tenantId, request, tx, inTx));
   }
 
-  issueForStaff(request: IssueRequest): Promise<IssuedToken> {
-    return this.issue('kst', null, request);
+  issueForStaff(
+    request: IssueRequest,
+    inTx?: InTokenTransaction<StaffTx, IssuedToken>,
+  ): Promise<IssuedToken> {
+    return this.keys.transaction((manager) => this.issue('kst', null, request, { manager }, inTx));
   }
 
   async listForTenant(tenantId: string): Promise<TokenSummary[]> {
@@ -62,12 +78,25 @@ export class ApiKeysService implements BeforeApplicationShutdown {
     return (await this.keys.list('kst', null)).map(summarise);
   }
 
-  revokeForTenant(tenantId: string, keyId: string): Promise<boolean> {
-    return this.revoke('ksc', tenantId, keyId);
+  async revokeForTenant(
+    tenantId: string,
+    keyId: string,
+    inTx?: InTokenTransaction<TenantTx, string>,
+  ): Promise<boolean> {
+    const revoked = await this.unitOfWork.run(tenantId, (tx) =>
+      this.revoke('ksc', tenantId, keyId, tx, inTx),
+    );
+    // After the commit: takes effect at once on this instance; others drop their copy within TOKEN_CACHE_SECONDS.
+    this.cache.delete(keyId);
+    return revoked;
   }
 
-  revokeForStaff(keyId: string): Promise<boolean> {
-    return this.revoke('kst', null, keyId);
+  async revokeForStaff(keyId: string, inTx?: InTokenTransaction<StaffTx, string>): Promise<boolean> {
+    const revoked = await this.keys.transaction((manager) =>
+      this.revoke('kst', null, keyId, { manager }, inTx),
+    );
+    this.cache.delete(keyId);
+    return revoked;
   }
 
   /**
@@ -84,25 +113,41 @@ export class ApiKeysService implements BeforeApplicationShutdown {
     return this.verify('kst', presented);
   }
 
-  private async issue(kind: TokenKind, tenantId: string | null, request: IssueRequest): Promise<IssuedToken> {
+  private async issue<Tx extends StaffTx>(
+    kind: TokenKind,
+    tenantId: string | null,
+    request: IssueRequest,
+    tx: Tx,
+    inTx?: InTokenTransaction<Tx, IssuedToken>,
+  ): Promise<IssuedToken> {
     const minted = mintToken(kind, this.env.TOKEN_ENV);
-    const key = await this.keys.insert({
-      keyId: minted.keyId,
-      kind,
-      tenantId,
-      name: request.name,
-      secretHash: minted.secretHash,
-      lastFour: minted.lastFour,
-      createdBy: request.createdBy,
-      expiresAt: request.expiresAt ?? null,
-    });
-    return { ...summarise(key), token: minted.token };
+    const key = await this.keys.insert(
+      {
+        keyId: minted.keyId,
+        kind,
+        tenantId,
+        name: request.name,
+        secretHash: minted.secretHash,
+        lastFour: minted.lastFour,
+        createdBy: request.createdBy,
+        expiresAt: request.expiresAt ?? null,
+      },
+      tx.manager,
+    );
+    const issued = { ...summarise(key), token: minted.token };
+    await inTx?.(tx, issued);
+    return issued;
   }
 
-  private async revoke(kind: TokenKind, tenantId: string | null, keyId: string): Promise<boolean> {
-    const revoked = await this.keys.revoke(kind, tenantId, keyId);
-    // Takes effect at once on this instance; others drop their copy within TOKEN_CACHE_SECONDS.
-    this.cache.delete(keyId);
+  private async revoke<Tx extends StaffTx>(
+    kind: TokenKind,
+    tenantId: string | null,
+    keyId: string,
+    tx: Tx,
+    inTx?: InTokenTransaction<Tx, string>,
+  ): Promise<boolean> {
+    const revoked = await this.keys.revoke(kind, tenantId, keyId, tx.manager);
+    if (revoked) await inTx?.(tx, keyId);
     return revoked;
   }
 

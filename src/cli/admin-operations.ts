@@ -1,5 +1,6 @@
 import type { IssuedToken, TokenSummary } from '../api-keys/api-keys.service';
 import type { IssuedTenantToken, TenantView, TokenRequest } from '../admin/admin.service';
+import type { AuditVerification } from '../audit/audit.types';
 import type { TenantStatus } from '../tenants/tenant.entity';
 
 /** What the CLI can do; AdminService in-process, or the running service's admin API (see channel.ts). */
@@ -14,6 +15,7 @@ export interface AdminOperations {
   createStaffToken(request: TokenRequest, actor: string): Promise<IssuedToken>;
   listStaffTokens(): Promise<TokenSummary[]>;
   revokeStaffToken(keyId: string): Promise<void>;
+  verifyAudit(slug: string): Promise<AuditVerification>;
 }
 
 /** The admin API of a running service, called with the local operator token (admin/local-operator.ts). */
@@ -55,6 +57,9 @@ export class HttpAdminOperations implements AdminOperations {
   }
   revokeStaffToken(keyId: string) {
     return this.call<void>('DELETE', `/staff-tokens/${encodeURIComponent(keyId)}`);
+  }
+  verifyAudit(slug: string) {
+    return this.call<AuditVerification>('POST', `/tenants/${encodeURIComponent(slug)}/audit/verify`);
   }
 
   private async call<T>(method: string, path: string, payload?: unknown): Promise<T> {

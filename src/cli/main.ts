@@ -216,6 +216,24 @@ staff
     }),
   );
 
+const audit = program.command('audit').description("Tenants' audit trails");
+audit
+  .command('verify <slug>')
+  .description("recompute the tenant's hash chain; exit code 2 when it is broken")
+  .option('--json', 'print JSON')
+  .action(
+    action(async ({ operations }, slug: string, options: JsonOption) => {
+      const result = await operations.verifyAudit(slug);
+      print(!!options.json, { tenant: slug, ...result }, () =>
+        result.valid
+          ? `Audit chain of ${slug} is intact: ${result.checked} events from seq ${result.anchorSeq}`
+          : `Audit chain of ${slug} is BROKEN at seq ${result.firstBrokenSeq} (${result.reason}); ` +
+            `${result.checked} events checked before it`,
+      );
+      if (!result.valid) process.exitCode = 2;
+    }),
+  );
+
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 1;

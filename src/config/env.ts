@@ -115,10 +115,54 @@ export class Env {
   @IsBoolean()
   SWAGGER_ENABLED: boolean = true;
 
+  /** Redis for rate-limit counters shared by all instances; unset: counters in memory (one instance). */
+  @IsOptional()
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  /** Default steady SCIM requests per second per tenant (REL-RATE-02); a tenant can override it. */
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_PER_SECOND: number = 50;
+
+  /** Default extra requests a tenant may burst per 10 s above the steady rate. */
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_BURST: number = 500;
+
+  /** Default cap on one tenant's concurrent SCIM requests on this instance. */
+  @IsInt()
+  @Min(1)
+  TENANT_MAX_IN_FLIGHT: number = 8;
+
+  /** How long a request over the in-flight cap may wait for a slot before 429, in milliseconds. */
+  @IsInt()
+  @Min(0)
+  TENANT_QUEUE_TIMEOUT_MS: number = 5000;
+
   /** Grace period for in-flight requests on SIGTERM, in milliseconds. */
   @IsInt()
   @Min(0)
   SHUTDOWN_GRACE_MS: number = 10000;
+
+  /**
+   * Attribute names whose values are stored as "[redacted]" in audit events (SECURITY.md AUD-05); case-insensitive,
+   * matched against the last segment of a URN or dotted path. Passwords and tokens are never stored regardless.
+   */
+  @Transform(list)
+  @IsString({ each: true })
+  AUDIT_REDACT_ATTRIBUTES: string[] = ['password'];
+
+  /** Days audit events are kept before the retention job deletes them (SECURITY.md AUD-06); 0 keeps them forever. */
+  @IsInt()
+  @Min(0)
+  AUDIT_RETENTION_DAYS: number = 400;
+
+  /** Minutes between runs of the audit retention job (at most a week: setInterval's limit is ~24 days). */
+  @IsInt()
+  @Min(1)
+  @Max(10080)
+  AUDIT_RETENTION_INTERVAL_MINUTES: number = 60;
 
   get embedded(): boolean {
     return !this.DATABASE_URL;

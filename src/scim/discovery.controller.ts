@@ -1,6 +1,7 @@
-import { All, Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
+import { All, Controller, Get, Param, Query, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Env } from '../config/env';
+import { TenantLimitsInterceptor } from '../rate-limit/tenant-limits.interceptor';
 import { CurrentTenant } from '../tenants/current-tenant.decorator';
 import type { Tenant } from '../tenants/tenant.entity';
 import { TenantGuard } from '../tenants/tenant.guard';
@@ -30,6 +31,7 @@ function refuseFilter(query: Record<string, unknown>): void {
  */
 @Controller('api/scim')
 @UseGuards(TenantGuard)
+@UseInterceptors(TenantLimitsInterceptor)
 @ApiTags('SCIM discovery')
 @ApiBearerAuth('scim')
 export class DiscoveryController {

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, Logger } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import type { Request, Response } from 'express';
+import { ScimError } from './core/errors/scim-error';
 import { toScimError } from './scim-errors';
 
 export const SCIM_BASE_PATH = '/api/scim';
@@ -8,6 +9,17 @@ export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 
 export function isScimPath(path: string): boolean {
   return path === SCIM_BASE_PATH || path.startsWith(`${SCIM_BASE_PATH}/`);
+}
+
+/** Told about every SCIM error response once it is written (the audit module records failed requests). */
+export type ScimErrorObserver = (error: ScimError, request: Request, original: unknown) => void;
+
+// Keyed by the Express app (`request.app`), so the early Express error handler, which runs outside Nest, reaches
+// the observer of its own application, and several apps in one process (tests) stay apart.
+const observers = new WeakMap<object, ScimErrorObserver>();
+
+export function observeScimErrors(expressApp: object, observer: ScimErrorObserver): void {
+  observers.set(expressApp, observer);
 }
 
 /** Writes an error as the RFC 7644 §3.12 envelope; used by the filter and by the Express error handler. */
@@ -22,6 +34,12 @@ export function writeScimError(error: unknown, request: Request, response: Respo
     .set(scimError.headers)
     .type(SCIM_CONTENT_TYPE)
     .send(JSON.stringify(scimError));
+  try {
+    observers.get(request.app)?.(scimError, request, error);
+  } catch (failure) {
+    // Observing is bookkeeping: it never turns one error response into another.
+    logger.warn({ err: failure, requestId: request.id }, 'SCIM error observer failed');
+  }
 }
 
 /**

@@ -18,6 +18,16 @@ export class Tenant {
   @Column('text')
   status!: TenantStatus;
 
+  /** Per-tenant overrides of the rate limit and in-flight cap; null = the environment's defaults. */
+  @Column({ type: 'integer', nullable: true })
+  rateLimitPerSecond!: number | null;
+
+  @Column({ type: 'integer', nullable: true })
+  rateLimitBurst!: number | null;
+
+  @Column({ type: 'integer', nullable: true })
+  maxInFlight!: number | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { isUniqueViolation } from '../database/database-errors';
+import type { TenantTx } from '../database/unit-of-work';
 import { Tenant, TenantStatus } from './tenant.entity';
 
 export class DuplicateSlugError extends Error {}
@@ -11,14 +12,19 @@ export class DuplicateSlugError extends Error {}
 export class TenantsRepository {
   constructor(@InjectRepository(Tenant) private readonly repo: Repository<Tenant>) {}
 
-  async insert(tenant: Pick<Tenant, 'id' | 'slug' | 'displayName' | 'status'>): Promise<Tenant> {
+  /** On `tx` when given, so the change and its audit event commit together (SECURITY.md AUD-01). */
+  async insert(
+    tenant: Pick<Tenant, 'id' | 'slug' | 'displayName' | 'status'>,
+    tx?: TenantTx,
+  ): Promise<Tenant> {
+    const repo = this.on(tx);
     try {
-      await this.repo.insert(tenant);
+      await repo.insert(tenant);
     } catch (error) {
       if (isUniqueViolation(error, 'tenants_slug_key')) throw new DuplicateSlugError(tenant.slug);
       throw error;
     }
-    return this.repo.findOneByOrFail({ id: tenant.id });
+    return repo.findOneByOrFail({ id: tenant.id });
   }
 
   findBySlug(slug: string): Promise<Tenant | null> {
@@ -40,8 +46,14 @@ export class TenantsRepository {
   async update(
     id: string,
     changes: Partial<{ displayName: string; status: TenantStatus }>,
+    tx?: TenantTx,
   ): Promise<Tenant | null> {
-    if (Object.keys(changes).length > 0) await this.repo.update({ id }, changes);
-    return this.findById(id);
+    const repo = this.on(tx);
+    if (Object.keys(changes).length > 0) await repo.update({ id }, changes);
+    return repo.findOneBy({ id });
+  }
+
+  private on(tx: TenantTx | undefined): Repository<Tenant> {
+    return tx ? tx.manager.getRepository(Tenant) : this.repo;
   }
 }

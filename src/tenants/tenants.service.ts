@@ -2,11 +2,15 @@ import { ConflictException, Injectable, NotFoundException } from '@nestjs/common
 import { LRUCache } from 'lru-cache';
 import { randomUUID } from 'node:crypto';
 import { Env } from '../config/env';
+import { TenantTx, UnitOfWork } from '../database/unit-of-work';
 import { Tenant, TenantStatus } from './tenant.entity';
 import { DuplicateSlugError, TenantsRepository } from './tenants.repository';
 
 /** Hosts are resolved on every request; a short TTL keeps that off the database without stale state (SCALE-APP-01). */
 const HOST_CACHE_TTL_MS = 5_000;
+
+/** Runs in the change's own transaction, e.g. to write its audit event (SECURITY.md AUD-01). */
+export type InTransaction<T> = (tx: TenantTx, result: T) => Promise<unknown>;
 
 @Injectable()
 export class TenantsService {
@@ -18,6 +22,7 @@ export class TenantsService {
   constructor(
     private readonly tenants: TenantsRepository,
     private readonly env: Env,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
   /** The tenant a host names, active or suspended; null when there is none. Cached for a few seconds. */
@@ -29,9 +34,14 @@ export class TenantsService {
     return tenant;
   }
 
-  async create(slug: string, displayName: string): Promise<Tenant> {
+  async create(slug: string, displayName: string, inTx?: InTransaction<Tenant>): Promise<Tenant> {
+    const id = randomUUID();
     try {
-      const tenant = await this.tenants.insert({ id: randomUUID(), slug, displayName, status: 'active' });
+      const tenant = await this.unitOfWork.run(id, async (tx) => {
+        const created = await this.tenants.insert({ id, slug, displayName, status: 'active' }, tx);
+        await inTx?.(tx, created);
+        return created;
+      });
       this.bySlug.delete(slug);
       return tenant;
     } catch (error) {
@@ -54,9 +64,17 @@ export class TenantsService {
     return tenant;
   }
 
-  async update(slug: string, changes: { displayName?: string; status?: TenantStatus }): Promise<Tenant> {
+  async update(
+    slug: string,
+    changes: { displayName?: string; status?: TenantStatus },
+    inTx?: InTransaction<{ before: Tenant; after: Tenant }>,
+  ): Promise<Tenant> {
     const tenant = await this.getBySlug(slug);
-    const updated = await this.tenants.update(tenant.id, changes);
+    const updated = await this.unitOfWork.run(tenant.id, async (tx) => {
+      const after = await this.tenants.update(tenant.id, changes, tx);
+      if (after) await inTx?.(tx, { before: tenant, after });
+      return after;
+    });
     this.bySlug.delete(slug);
     if (!updated) throw new NotFoundException(`Tenant '${slug}' not found`);
     return updated;

@@ -14,6 +14,13 @@ export interface UserRow {
   doc: JsonObject;
 }
 
+/** One direct membership of a user: the group's id and displayName. */
+export interface UserGroupRow {
+  userId: string;
+  groupId: string;
+  displayName: string;
+}
+
 /** The first-class columns derived from a resource (see the CreateScimUsers migration). */
 export interface UserColumns {
   userName: string;
@@ -125,6 +132,21 @@ export class UsersRepository {
       [...filterParams, params.count, params.startIndex - 1],
     );
     return { total, rows };
+  }
+
+  /**
+   * Direct group memberships of these users (RFC 7643 §4.1.2 `groups`), for a whole page in one query through the
+   * (tenant_id, user_id) index of scim_group_members (issue #5).
+   */
+  async groupsOf(userIds: string[]): Promise<UserGroupRow[]> {
+    if (userIds.length === 0) return [];
+    return this.query<UserGroupRow>(
+      `SELECT m.user_id::text AS "userId", g.id::text AS "groupId", g.display_name AS "displayName"
+       FROM scim_group_members m JOIN scim_groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+       WHERE m.tenant_id = $1 AND m.user_id = ANY($2::uuid[])
+       ORDER BY g.display_name_key, g.id`,
+      [userIds],
+    );
   }
 
   private query<T>(sql: string, params: unknown[]): Promise<T[]> {

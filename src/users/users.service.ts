@@ -23,10 +23,14 @@ import {
 import { assertResourceId, checkIfMatch, notFound } from '../scim/scim-resource';
 import { SchemaRegistryService } from '../scim/schema-registry.service';
 import type { Tenant } from '../tenants/tenant.entity';
-import { UserColumns, UserRow, UsersRepository } from './users.repository';
+import { isReturned } from '../groups/membership-view';
+import { UserColumns, UserGroupRow, UserRow, UsersRepository } from './users.repository';
 
 const USER = 'User';
 const ENTERPRISE = SCHEMA_URNS.enterpriseUser;
+/** Direct memberships per user id, when the response shows `groups`. */
+type Memberships = Map<string, UserGroupRow[]>;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A user as sent to the client, with the version its ETag header carries. */
@@ -55,20 +59,26 @@ export class UsersService {
   async list(tenant: Tenant, query: unknown): Promise<ListResponse> {
     const registry = this.registries.for(tenant);
     const params = parseListParams(query, registry, USER);
-    const { total, rows } = await this.unitOfWork.run(tenant.id, (tx) =>
-      new UsersRepository(tx).list(params),
-    );
+    const { total, rows, groups } = await this.unitOfWork.run(tenant.id, async (tx) => {
+      const users = new UsersRepository(tx);
+      const page = await users.list(params);
+      return { ...page, groups: await this.memberships(users, tenant, page.rows, params) };
+    });
     const resources = rows.map((row) =>
-      projectResource(this.render(tenant, registry, row), registry, USER, params),
+      projectResource(this.render(tenant, registry, row, groups), registry, USER, params),
     );
     return buildListResponse(resources, { totalResults: total, startIndex: params.startIndex });
   }
 
   async get(tenant: Tenant, id: string, projection: ProjectionOptions = {}): Promise<UserResponse> {
     assertResourceId(id, USER);
-    const row = await this.unitOfWork.run(tenant.id, (tx) => new UsersRepository(tx).findById(id));
-    if (!row) throw notFound(USER, id);
-    return this.respond(tenant, row, projection);
+    const { row, groups } = await this.unitOfWork.run(tenant.id, async (tx) => {
+      const users = new UsersRepository(tx);
+      const found = await users.findById(id);
+      if (!found) throw notFound(USER, id);
+      return { row: found, groups: await this.memberships(users, tenant, [found], projection) };
+    });
+    return this.respond(tenant, row, projection, groups);
   }
 
   async create(tenant: Tenant, body: unknown, projection: ProjectionOptions = {}): Promise<UserResponse> {
@@ -92,7 +102,7 @@ export class UsersService {
       throw ScimError.invalidValue('The id in the body does not match the id in the URL');
     }
     const registry = this.registries.for(tenant);
-    const row = await this.unitOfWork.run(tenant.id, async (tx) => {
+    const { row, groups } = await this.unitOfWork.run(tenant.id, async (tx) => {
       const users = new UsersRepository(tx);
       const current = await users.findById(id, { forUpdate: true });
       if (!current) throw notFound(USER, id);
@@ -100,28 +110,31 @@ export class UsersService {
       const { columns, doc } = toStorage(
         registry.parse(USER, body, 'replace', { existing: patchable(current) }),
       );
-      if (unchanged(current, columns, doc)) return current;
-      return users.update(id, columns, doc);
+      const stored = unchanged(current, columns, doc) ? current : await users.update(id, columns, doc);
+      return { row: stored, groups: await this.memberships(users, tenant, [stored], options) };
     });
-    return this.respond(tenant, row, options);
+    return this.respond(tenant, row, options, groups);
   }
 
   /** PATCH applies all operations or none, in one transaction, on the row locked FOR UPDATE (REL-CONC-02). */
   async patch(tenant: Tenant, id: string, body: unknown, options: WriteOptions = {}): Promise<UserResponse> {
     assertResourceId(id, USER);
     const registry = this.registries.for(tenant);
-    const row = await this.unitOfWork.run(tenant.id, async (tx) => {
+    const { row, groups } = await this.unitOfWork.run(tenant.id, async (tx) => {
       const users = new UsersRepository(tx);
       const current = await users.findById(id, { forUpdate: true });
       if (!current) throw notFound(USER, id);
       checkIfMatch(options.ifMatch, current.version);
       const result = applyPatch(patchable(current), body, registry, USER);
       // A no-op PATCH changes neither version nor lastModified (issue #4).
-      if (!result.changed) return current;
-      const { columns, doc } = toStorage(result.resource);
-      return users.update(id, columns, doc);
+      let stored = current;
+      if (result.changed) {
+        const { columns, doc } = toStorage(result.resource);
+        stored = await users.update(id, columns, doc);
+      }
+      return { row: stored, groups: await this.memberships(users, tenant, [stored], options) };
     });
-    return this.respond(tenant, row, options);
+    return this.respond(tenant, row, options, groups);
   }
 
   async remove(tenant: Tenant, id: string, ifMatch?: string): Promise<void> {
@@ -135,25 +148,56 @@ export class UsersService {
     });
   }
 
-  private respond(tenant: Tenant, row: UserRow, projection: ProjectionOptions): UserResponse {
+  /**
+   * The read-only `groups` attribute (RFC 7643 §4.1.2): direct memberships from scim_group_members, read in the
+   * request's transaction with one query for all rows, and not at all when the projection leaves it out.
+   */
+  private async memberships(
+    users: UsersRepository,
+    tenant: Tenant,
+    rows: UserRow[],
+    projection: ProjectionOptions,
+  ): Promise<Memberships> {
+    const byUser: Memberships = new Map();
+    if (rows.length === 0 || !isReturned(this.registries.for(tenant), USER, projection, 'groups'))
+      return byUser;
+    for (const membership of await users.groupsOf(rows.map((row) => row.id))) {
+      byUser.set(membership.userId, [...(byUser.get(membership.userId) ?? []), membership]);
+    }
+    return byUser;
+  }
+
+  private respond(
+    tenant: Tenant,
+    row: UserRow,
+    projection: ProjectionOptions,
+    groups?: Memberships,
+  ): UserResponse {
     const registry = this.registries.for(tenant);
     return {
-      resource: projectResource(this.render(tenant, registry, row), registry, USER, projection),
+      resource: projectResource(this.render(tenant, registry, row, groups), registry, USER, projection),
       version: row.version,
       location: resourceLocation(registry, USER, this.env.tenantScimUrl(tenant.slug), row.id),
     };
   }
 
   /** The full resource: the stored document, the manager from its column, id and meta (RFC 7643 §3.1). */
-  private render(tenant: Tenant, registry: SchemaRegistry, row: UserRow): ScimResource {
+  private render(tenant: Tenant, registry: SchemaRegistry, row: UserRow, groups?: Memberships): ScimResource {
     const baseUrl = this.env.tenantScimUrl(tenant.slug);
     const { schemas, ...attributes } = withManager(row.doc, row.managerId, (id) =>
       resourceLocation(registry, USER, baseUrl, id),
     );
+    const memberOf = (groups?.get(row.id) ?? []).map((group) => ({
+      value: group.groupId,
+      $ref: resourceLocation(registry, 'Group', baseUrl, group.groupId),
+      display: group.displayName,
+      type: 'direct',
+    }));
     return {
       schemas,
       id: row.id,
       ...attributes,
+      ...(memberOf.length > 0 ? { groups: memberOf } : {}),
       meta: buildMeta(registry, USER, {
         baseUrl,
         id: row.id,

@@ -1,5 +1,7 @@
 // Request bodies as Microsoft Entra sends them (ENTRA.md E4, E7–E11), for e2e tests.
+import type { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
 
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 export const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -44,4 +46,40 @@ export function entraUser(overrides: Record<string, unknown> = {}): Record<strin
 
 export function patchOp(...operations: Record<string, unknown>[]): Record<string, unknown> {
   return { schemas: [PATCH_OP], Operations: operations };
+}
+
+export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+/** The extra schema URI Entra puts in every group create (ENTRA.md E14). */
+export const ENTRA_GROUP_SCHEMA = 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group';
+
+/** A group create body as Entra sends it (ENTRA.md E14): extra schema URI, objectId as externalId, meta. */
+export function entraGroup(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    schemas: [GROUP_SCHEMA, ENTRA_GROUP_SCHEMA],
+    externalId: randomUUID(),
+    displayName: `Group ${randomUUID().slice(0, 8)}`,
+    meta: { resourceType: 'Group' },
+    ...overrides,
+  };
+}
+
+/** A `members` value as Entra sends it (ENTRA.md E18: note `"$ref": null`). */
+export function memberValues(ids: string[]): { $ref: null; value: string }[] {
+  return ids.map((value) => ({ $ref: null, value }));
+}
+
+/**
+ * Inserts `count` minimal users straight into scim_users, for tests that need thousands of members (creating
+ * them through POST /Users would dominate the suite's run time). Returns their ids.
+ */
+export async function seedUsers(app: INestApplication, tenantId: string, count: number): Promise<string[]> {
+  const rows: { id: string }[] = await app.get(DataSource).query(
+    `INSERT INTO scim_users (tenant_id, id, user_name, user_name_key, doc)
+     SELECT $1, gen_random_uuid(), 'seed-' || n || '-' || $2, 'seed-' || n || '-' || $2,
+       jsonb_build_object('schemas', jsonb_build_array($3::text), 'userName', 'seed-' || n || '-' || $2)
+     FROM generate_series(1, $4::int) AS n
+     RETURNING id`,
+    [tenantId, randomUUID(), USER_SCHEMA, count],
+  );
+  return rows.map((row) => row.id);
 }

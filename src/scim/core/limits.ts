@@ -8,8 +8,14 @@ export const LIMITS = {
   maxReferenceLength: 2048,
   /** x509Certificates values are base64 DER; a 4096-bit RSA certificate chain entry stays well below this. */
   maxBinaryLength: 16384,
-  /** REL-LIM-02: arrays ≤ 1,000 elements (members per PATCH op included, H-29). */
+  /** REL-LIM-02: arrays ≤ 1,000 elements. */
   maxArrayLength: 1000,
+  /**
+   * Group `members` in one POST/PUT body or one PATCH operation. Issue #5 requires a 10,000-member add in one
+   * PATCH (it overrides REL-LIM-02's 1,000 for this attribute); beyond it H-29 still answers 400 invalidValue,
+   * and the 1 MiB body limit (413) bounds it as well.
+   */
+  maxMembersPerOperation: 10_000,
   /** REL-LIM-02 applied to PatchOp.Operations. */
   maxPatchOperations: 1000,
   /** REL-LIM-03 */

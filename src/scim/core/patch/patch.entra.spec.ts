@@ -275,11 +275,25 @@ describe('applyPatch with Entra group shapes', () => {
     });
   });
 
+  it('adds 10,000 members in one operation (issue #5 overrides the 1,000-element array cap)', () => {
+    const value = Array.from({ length: 10_000 }, (_, i) => ({ value: `m${i}` }));
+    const [change] = patchGroup({ op: 'add', path: 'members', value }).members ?? [];
+    expect(change).toMatchObject({ kind: 'add' });
+    expect(change.kind === 'add' && change.ids.length).toBe(10_000);
+  });
+
+  it('keeps the 1,000-element cap for every other array', () => {
+    const value = Array.from({ length: 1001 }, (_, i) => ({ value: `e${i}` }));
+    expect(scimErrorOf(() => patchUser({ op: 'add', path: 'entitlements', value })).scimType).toBe(
+      'invalidValue',
+    );
+  });
+
   it.each([
     ['a member without value', { op: 'add', path: 'members', value: [{ display: 'x' }] }, 'invalidValue'],
     [
-      'more than 1,000 members (H-29)',
-      { op: 'add', path: 'members', value: Array.from({ length: 1001 }, (_, i) => ({ value: `${i}` })) },
+      'more than 10,000 members (H-29)',
+      { op: 'add', path: 'members', value: Array.from({ length: 10_001 }, (_, i) => ({ value: `${i}` })) },
       'invalidValue',
     ],
     ['a member filter on type', { op: 'remove', path: 'members[type eq "User"]' }, 'invalidPath'],

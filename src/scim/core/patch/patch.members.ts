@@ -1,4 +1,5 @@
 import { ScimError } from '../errors/scim-error';
+import { LIMITS } from '../limits';
 import type { ResolvedFilter } from '../filter/filter.resolver';
 import type { AttributeDefinition } from '../schema/schema.types';
 import { isJsonObject, type ScimResource } from '../schema/schema.types';
@@ -18,7 +19,10 @@ export type MembershipOperation =
 /** Member ids of a `members` value: an array of `{value}` objects (a single object is tolerated). */
 export function memberIds(attribute: AttributeDefinition, value: unknown): string[] {
   const list = isJsonObject(value) ? [value] : value;
-  const parsed = parseAttributeValue(attribute, list, attribute.name, { keepReadOnly: false });
+  const parsed = parseAttributeValue(attribute, list, attribute.name, {
+    keepReadOnly: false,
+    maxValues: LIMITS.maxMembersPerOperation,
+  });
   const ids = (Array.isArray(parsed) ? parsed : []).map((member) => {
     const id = isJsonObject(member) ? member.value : undefined;
     if (typeof id !== 'string' || id === '')

@@ -1,4 +1,5 @@
 import { ScimError } from '../errors/scim-error';
+import { LIMITS } from '../limits';
 import type { SchemaRegistry } from './schema.registry';
 import {
   isJsonObject,
@@ -8,7 +9,7 @@ import {
   type ScimResource,
 } from './schema.types';
 import { checkKey, checkUserName } from './strings';
-import { parseAttributeValue } from './value.parser';
+import { parseAttributeValue, type ValueParseOptions } from './value.parser';
 
 // Validation of a create (POST, RFC 7644 §3.3) or replace (PUT, §3.5.1) body into the normalised
 // resource: canonical attribute names, extension data under its canonical URN, `schemas` recomputed.
@@ -37,6 +38,9 @@ export function parseResource(
   const internal = options.internal ?? false;
   const core = registry.coreSchema(resourceType);
   const valueOptions = { keepReadOnly: internal };
+  // Group members have their own, larger cap (issue #5; LIMITS.maxMembersPerOperation).
+  const membership = registry.resourceType(resourceType).membershipAttribute;
+  const membersOptions = { ...valueOptions, maxValues: LIMITS.maxMembersPerOperation };
   const out: JsonObject = {};
   const seen = new Set<string>();
   let schemas: unknown;
@@ -64,7 +68,8 @@ export function parseResource(
     }
     const attribute = findAttribute(registry.coreAttributes(resourceType), key);
     if (!attribute) throw ScimError.invalidValue(`Unknown attribute '${key}'`);
-    const parsed = parseTopLevel(attribute, value, attribute.name, valueOptions, internal);
+    const options = attribute.name === membership ? membersOptions : valueOptions;
+    const parsed = parseTopLevel(attribute, value, attribute.name, options, internal);
     if (parsed !== undefined) out[attribute.name] = parsed;
   }
 
@@ -111,7 +116,7 @@ function parseTopLevel(
   attribute: AttributeDefinition,
   value: unknown,
   path: string,
-  options: { keepReadOnly: boolean },
+  options: ValueParseOptions,
   internal: boolean,
 ): JsonValue | undefined {
   // H-15..H-17: id, meta, groups and other readOnly attributes sent by a client are ignored.

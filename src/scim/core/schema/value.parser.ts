@@ -9,6 +9,8 @@ import { checkKey, checkString } from './strings';
 export interface ValueParseOptions {
   /** Keep readOnly sub-attributes: used when re-validating a stored resource, never for client input. */
   readonly keepReadOnly: boolean;
+  /** Most elements a multi-valued attribute may have (default LIMITS.maxArrayLength). */
+  readonly maxValues?: number;
 }
 
 export function findSubAttribute(parent: AttributeDefinition, name: string): AttributeDefinition | undefined {
@@ -26,8 +28,9 @@ export function parseAttributeValue(
   if (raw === null || raw === undefined) return undefined;
   if (!attr.multiValued) return parseSingleValue(attr, raw, path, options);
   if (!Array.isArray(raw)) throw ScimError.invalidValue(`Attribute '${path}' must be an array`);
-  if (raw.length > LIMITS.maxArrayLength) {
-    throw ScimError.invalidValue(`Attribute '${path}' has more than ${LIMITS.maxArrayLength} values`);
+  const maxValues = options.maxValues ?? LIMITS.maxArrayLength;
+  if (raw.length > maxValues) {
+    throw ScimError.invalidValue(`Attribute '${path}' has more than ${maxValues} values`);
   }
   const values: JsonValue[] = [];
   for (const element of raw) {

@@ -1,0 +1,114 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Env } from '../config/env';
+import { AuditRepository, ChainRef } from './audit.repository';
+import { AuditService } from './audit.service';
+
+const LEASE = 'audit-retention';
+/** Events deleted per transaction: keeps each transaction (and the chain head's lock) short. */
+export const RETENTION_BATCH = 1000;
+const CHAINS_PER_PAGE = 100;
+
+export interface PurgeResult {
+  chains: number;
+  deleted: number;
+}
+
+/**
+ * Deletes audit events older than AUDIT_RETENTION_DAYS (issue #6, SECURITY.md AUD-06): per chain, in batches,
+ * always the oldest events first, moving the chain's anchor past them and appending an `audit.purge` checkpoint
+ * event in the same transaction, so the chain stays verifiable from its oldest remaining event and the purge
+ * itself is on the record. Runs under a row lease so one instance purges at a time (SCALE.md SCALE-APP-03).
+ */
+@Injectable()
+export class AuditRetentionJob implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('AuditRetention');
+  private readonly owner = `${hostname()}:${process.pid}:${randomUUID()}`;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+
+  constructor(
+    private readonly events: AuditRepository,
+    private readonly audit: AuditService,
+    private readonly env: Env,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.env.AUDIT_RETENTION_DAYS === 0) return;
+    const every = this.env.AUDIT_RETENTION_INTERVAL_MINUTES * 60_000;
+    this.timer = setInterval(() => this.tick(), every);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  private tick(): void {
+    if (this.running) return;
+    const run = this.runOnce()
+      .catch((error: unknown) => this.logger.warn(`Audit retention failed: ${String(error)}`))
+      .finally(() => (this.running = undefined));
+    this.running = run;
+  }
+
+  private async runOnce(): Promise<void> {
+    const leaseSeconds = this.env.AUDIT_RETENTION_INTERVAL_MINUTES * 60;
+    if (!(await this.events.takeLease(LEASE, this.owner, leaseSeconds))) return;
+    const cutoff = new Date(Date.now() - this.env.AUDIT_RETENTION_DAYS * 86_400_000);
+    const result = await this.purge(cutoff);
+    if (result.deleted > 0)
+      this.logger.log(`Deleted ${result.deleted} audit events of ${result.chains} chains`);
+  }
+
+  /** Deletes every event older than `cutoff`, chain by chain; each chain is visited once per call. */
+  async purge(cutoff: Date): Promise<PurgeResult> {
+    const at = cutoff.toISOString();
+    const result: PurgeResult = { chains: 0, deleted: 0 };
+    const count = (deleted: number) => {
+      result.chains += deleted > 0 ? 1 : 0;
+      result.deleted += deleted;
+    };
+    count(await this.purgeChain('staff', at));
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const tenants = await this.events.expiredTenantChains(at, after, CHAINS_PER_PAGE);
+      for (const tenantId of tenants) count(await this.purgeChain({ tenantId }, at));
+      if (tenants.length < CHAINS_PER_PAGE) return result;
+      after = tenants[tenants.length - 1];
+    }
+  }
+
+  private async purgeChain(chain: ChainRef, cutoff: string): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const deleted = await this.events.transaction(async (manager) => {
+        const head = await this.events.lockHead(manager, chain);
+        const purged = await this.events.deletePrefix(manager, chain, head, cutoff, RETENTION_BATCH);
+        if (purged.deleted === 0) return 0;
+        // AUD-06: a checkpoint instead of a silent gap. It is newer than the cutoff, so it stays.
+        await this.audit.append({ manager }, chain, {
+          requestId: null,
+          sourceIp: null,
+          actorType: 'system',
+          actorId: null,
+          actorName: 'retention',
+          action: 'audit.purge',
+          resourceType: 'Audit',
+          resourceId: null,
+          resourceName: null,
+          outcome: 'success',
+          status: null,
+          scimType: null,
+          changes: { other: { deleted: purged.deleted, cutoff, anchorSeq: purged.anchorSeq } },
+          request: null,
+        });
+        return purged.deleted;
+      });
+      total += deleted;
+      if (deleted < RETENTION_BATCH) return total;
+    }
+  }
+}

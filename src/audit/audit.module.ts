@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { Env } from '../config/env';
+import { TenantsModule } from '../tenants/tenants.module';
+import { AuditController } from './audit.controller';
+import { AuditRepository } from './audit.repository';
+import { AuditRetentionJob } from './audit-retention.job';
+import { AuditService } from './audit.service';
+import { Redactor } from './redaction';
+import { RequestFailureRecorder } from './request-failures';
+
+/** Audit trail and provisioning log (issue #6); other modules call the exported AuditService. */
+@Module({
+  imports: [TenantsModule],
+  controllers: [AuditController],
+  providers: [
+    AuditRepository,
+    AuditService,
+    RequestFailureRecorder,
+    AuditRetentionJob,
+    { provide: Redactor, inject: [Env], useFactory: (env: Env) => new Redactor(env.AUDIT_REDACT_ATTRIBUTES) },
+  ],
+  exports: [AuditService, RequestFailureRecorder, AuditRetentionJob],
+})
+export class AuditModule {}

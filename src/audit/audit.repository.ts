@@ -1,0 +1,262 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { ChainedEvent, ChainHead } from './audit-hash';
+import type { AuditEvent, AuditQuery } from './audit.types';
+
+/** A tenant's chain, or the one global chain of staff-token events (see the migration). */
+export type ChainRef = { tenantId: string } | 'staff';
+
+interface Tables {
+  events: string;
+  heads: string;
+  key: string;
+  value: string | number;
+  tenantColumn: string;
+}
+
+function tablesOf(chain: ChainRef): Tables {
+  return chain === 'staff'
+    ? {
+        events: 'staff_audit_events',
+        heads: 'staff_audit_chain_heads',
+        key: 'chain',
+        value: 1,
+        tenantColumn: 'NULL',
+      }
+    : {
+        events: 'audit_events',
+        heads: 'audit_chain_heads',
+        key: 'tenant_id',
+        value: chain.tenantId,
+        tenantColumn: 'tenant_id::text',
+      };
+}
+
+// Times travel as fixed ISO text (millisecond precision), never as driver Dates: pg and PGlite then give back
+// exactly what was hashed.
+const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+const iso = (expression: string) => `to_char(${expression} AT TIME ZONE 'UTC', ${ISO})`;
+
+// seq is read as text (bigint), so ORDER BY must name the table column, not this alias.
+const eventColumns = (t: Tables) => `
+  ${t.tenantColumn} AS "tenantId", seq::text AS seq, ${iso('occurred_at')} AS "occurredAt",
+  request_id AS "requestId", source_ip AS "sourceIp", actor_type AS "actorType", actor_id AS "actorId",
+  actor_name AS "actorName", action, resource_type AS "resourceType", resource_id AS "resourceId",
+  resource_name AS "resourceName", outcome, status, scim_type AS "scimType", changes, request`;
+
+const HEAD_COLUMNS = `last_seq::text AS "lastSeq", last_hash AS "lastHash", anchor_seq::text AS "anchorSeq",
+  anchor_prev_hash AS "anchorPrevHash"`;
+
+/** SQL NULL for null, so "no changes" is not stored as a JSON null. */
+const jsonb = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
+
+export interface FailureCount {
+  status: number;
+  scimType: string | null;
+  n: number;
+}
+
+type EventRow = AuditEvent & { prevHash: string; rowHash: string };
+
+const chained = ({ prevHash, rowHash, ...event }: EventRow): ChainedEvent => ({ event, prevHash, rowHash });
+
+/** Raw SQL on the audit tables; writes always on the caller's transaction (SECURITY.md AUD-01). */
+@Injectable()
+export class AuditRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Locks the chain head for the rest of the caller's transaction (AUD-03: one writer per chain at a time, no
+   * advisory locks per SCALE.md SCHEMA-12), creating it on a tenant's first event.
+   */
+  async lockHead(manager: EntityManager, chain: ChainRef): Promise<ChainHead> {
+    const t = tablesOf(chain);
+    const select = `SELECT ${HEAD_COLUMNS} FROM ${t.heads} WHERE ${t.key} = $1 FOR UPDATE`;
+    let rows = await manager.query<ChainHead[]>(select, [t.value]);
+    if (rows.length === 0) {
+      await manager.query(`INSERT INTO ${t.heads} (${t.key}) VALUES ($1) ON CONFLICT DO NOTHING`, [t.value]);
+      rows = await manager.query<ChainHead[]>(select, [t.value]);
+    }
+    return rows[0];
+  }
+
+  /** The database's clock, read after the head lock so times follow seq order (SCHEMA-12: time from the DB). */
+  async now(manager: EntityManager): Promise<string> {
+    const [row] = await manager.query<{ at: string }[]>(`SELECT ${iso('clock_timestamp()')} AS at`);
+    return row.at;
+  }
+
+  async tokenName(manager: EntityManager, keyId: string): Promise<string | null> {
+    const rows = await manager.query<{ name: string }[]>(`SELECT name FROM api_keys WHERE key_id = $1`, [
+      keyId,
+    ]);
+    return rows[0]?.name ?? null;
+  }
+
+  async append(manager: EntityManager, chain: ChainRef, row: ChainedEvent): Promise<void> {
+    const t = tablesOf(chain);
+    const e = row.event;
+    await manager.query(
+      `INSERT INTO ${t.events} (${t.key}, seq, occurred_at, request_id, source_ip, actor_type, actor_id, actor_name,
+         action, resource_type, resource_id, resource_name, outcome, status, scim_type, changes, request,
+         prev_hash, row_hash)
+       VALUES ($1, $2, $3::timestamptz, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb,
+         $17::jsonb, $18, $19)`,
+      [
+        ...[t.value, e.seq, e.occurredAt, e.requestId, e.sourceIp, e.actorType, e.actorId, e.actorName],
+        ...[e.action, e.resourceType, e.resourceId, e.resourceName, e.outcome, e.status, e.scimType],
+        ...[jsonb(e.changes), jsonb(e.request), row.prevHash, row.rowHash],
+      ],
+    );
+    await manager.query(`UPDATE ${t.heads} SET last_seq = $2, last_hash = $3 WHERE ${t.key} = $1`, [
+      t.value,
+      e.seq,
+      row.rowHash,
+    ]);
+  }
+
+  /** Newest first, seq below the cursor: later inserts get higher seqs, so pages never shift (issue #6). */
+  async list(tenantId: string, q: AuditQuery): Promise<AuditEvent[]> {
+    const params: unknown[] = [tenantId];
+    const where = ['tenant_id = $1'];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (q.before !== undefined) add('seq < ?::bigint', q.before);
+    if (q.from) add('occurred_at >= ?::timestamptz', q.from.toISOString());
+    if (q.to) add('occurred_at < ?::timestamptz', q.to.toISOString());
+    if (q.action) add('action = ?', q.action);
+    if (q.resourceType) add('resource_type = ?', q.resourceType);
+    if (q.resourceId) add('resource_id = ?', q.resourceId);
+    if (q.resourceName) add('lower(resource_name) = lower(?)', q.resourceName);
+    if (q.outcome) add('outcome = ?', q.outcome);
+    if (q.requestId) add('request_id = ?', q.requestId);
+    params.push(q.limit);
+    const sql = `SELECT ${eventColumns(tablesOf({ tenantId }))} FROM audit_events WHERE ${where.join(' AND ')}
+      ORDER BY audit_events.seq DESC LIMIT $${params.length}`;
+    return await this.dataSource.query<AuditEvent[]>(sql, params);
+  }
+
+  async failureCounts(tenantId: string, since: string): Promise<FailureCount[]> {
+    return this.dataSource.query<FailureCount[]>(
+      `SELECT status, scim_type AS "scimType", count(*)::int AS n FROM audit_events
+       WHERE tenant_id = $1 AND occurred_at >= $2::timestamptz AND outcome = 'failure'
+       GROUP BY status, scim_type`,
+      [tenantId, since],
+    );
+  }
+
+  async successStats(tenantId: string, since: string): Promise<{ n: number; last: string | null }> {
+    const [row] = await this.dataSource.query<{ n: number; last: string | null }[]>(
+      `SELECT count(*) FILTER (WHERE occurred_at >= $2::timestamptz)::int AS n, ${iso('max(occurred_at)')} AS last
+       FROM audit_events WHERE tenant_id = $1 AND outcome = 'success' AND action <> 'audit.purge'`,
+      [tenantId, since],
+    );
+    return row;
+  }
+
+  async lastFailure(tenantId: string): Promise<AuditEvent | null> {
+    const rows = await this.dataSource.query<AuditEvent[]>(
+      `SELECT ${eventColumns(tablesOf({ tenantId }))} FROM audit_events
+       WHERE tenant_id = $1 AND outcome = 'failure' ORDER BY audit_events.seq DESC LIMIT 1`,
+      [tenantId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Runs `work` on one consistent snapshot (REPEATABLE READ), so a verification sees the head and the events as
+   * of one moment even while writers and the retention job carry on.
+   */
+  snapshot<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction('REPEATABLE READ', work);
+  }
+
+  async head(manager: EntityManager, chain: ChainRef): Promise<ChainHead | null> {
+    const t = tablesOf(chain);
+    const rows = await manager.query<ChainHead[]>(
+      `SELECT ${HEAD_COLUMNS} FROM ${t.heads} WHERE ${t.key} = $1`,
+      [t.value],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Events with seq >= from, in seq order, for the verifier. */
+  async chainSlice(
+    manager: EntityManager,
+    chain: ChainRef,
+    from: string,
+    limit: number,
+  ): Promise<ChainedEvent[]> {
+    const t = tablesOf(chain);
+    const rows = await manager.query<EventRow[]>(
+      `SELECT ${eventColumns(t)}, prev_hash AS "prevHash", row_hash AS "rowHash" FROM ${t.events}
+       WHERE ${t.key} = $1 AND seq >= $2::bigint ORDER BY ${t.events}.seq LIMIT $3`,
+      [t.value, from, limit],
+    );
+    return rows.map(chained);
+  }
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  /** Tenant chains whose oldest kept event is older than the cutoff. */
+  async expiredTenantChains(cutoff: string, after: string, limit: number): Promise<string[]> {
+    const rows = await this.dataSource.query<{ tenantId: string }[]>(
+      `SELECT h.tenant_id::text AS "tenantId" FROM audit_chain_heads h
+       JOIN audit_events e ON e.tenant_id = h.tenant_id AND e.seq = h.anchor_seq
+       WHERE e.occurred_at < $1::timestamptz AND h.tenant_id > $2::uuid ORDER BY h.tenant_id LIMIT $3`,
+      [cutoff, after, limit],
+    );
+    return rows.map((row) => row.tenantId);
+  }
+
+  /**
+   * Deletes up to `batch` of the chain's oldest events older than the cutoff, as a prefix of the chain (never
+   * from its middle), and moves the anchor past them (AUD-06). Caller's transaction; the head must be locked.
+   */
+  async deletePrefix(
+    manager: EntityManager,
+    chain: ChainRef,
+    head: ChainHead,
+    cutoff: string,
+    batch: number,
+  ): Promise<{ deleted: number; anchorSeq: string; anchorPrevHash: string }> {
+    const t = tablesOf(chain);
+    // SET LOCAL ends with the transaction: the append-only trigger lets exactly this job delete (AUD-02).
+    await manager.query(`SET LOCAL app.audit_retention = 'on'`);
+    // TypeORM answers a DELETE with [rows, rowCount].
+    const [rows] = await manager.query<[{ seq: string; rowHash: string }[], number]>(
+      `DELETE FROM ${t.events} WHERE ${t.key} = $1 AND seq >= $2::bigint AND seq < $2::bigint + $3
+         AND seq < coalesce((SELECT min(seq) FROM ${t.events} WHERE ${t.key} = $1 AND occurred_at >= $4::timestamptz),
+                            $5::bigint + 1)
+       RETURNING seq::text AS seq, row_hash AS "rowHash"`,
+      [t.value, head.anchorSeq, batch, cutoff, head.lastSeq],
+    );
+    await manager.query(`SET LOCAL app.audit_retention = 'off'`);
+    if (rows.length === 0)
+      return { deleted: 0, anchorSeq: head.anchorSeq, anchorPrevHash: head.anchorPrevHash };
+    const last = rows.reduce((a, b) => (BigInt(a.seq) > BigInt(b.seq) ? a : b));
+    const anchorSeq = String(BigInt(last.seq) + 1n);
+    await manager.query(
+      `UPDATE ${t.heads} SET anchor_seq = $2::bigint, anchor_prev_hash = $3 WHERE ${t.key} = $1`,
+      [t.value, anchorSeq, last.rowHash],
+    );
+    return { deleted: rows.length, anchorSeq, anchorPrevHash: last.rowHash };
+  }
+
+  /** Takes or renews a job lease (SCALE.md SCALE-APP-03); false while another owner holds it. */
+  async takeLease(name: string, owner: string, seconds: number): Promise<boolean> {
+    const rows = await this.dataSource.query<unknown[]>(
+      `INSERT INTO job_leases (name, owner, until) VALUES ($1, $2, now() + make_interval(secs => $3))
+       ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, until = EXCLUDED.until
+       WHERE job_leases.until < now() OR job_leases.owner = EXCLUDED.owner
+       RETURNING name`,
+      [name, owner, seconds],
+    );
+    return rows.length > 0;
+  }
+}

@@ -1,0 +1,215 @@
+import { Injectable } from '@nestjs/common';
+import { CLS_REQ, ClsService } from 'nestjs-cls';
+import type { StaffRequest } from '../admin/admin.guard';
+import { RequestContextStore } from '../common/request-context';
+import { TenantTx, UnitOfWork } from '../database/unit-of-work';
+import { chainHash, ChainVerifier } from './audit-hash';
+import { AuditRepository, ChainRef } from './audit.repository';
+import type {
+  AuditActor,
+  AuditEvent,
+  AuditEventInput,
+  AuditEventRef,
+  AuditPage,
+  AuditQuery,
+  AuditSummary,
+  AuditVerification,
+  FailedRequestDetails,
+} from './audit.types';
+import { storableString } from './canonical-json';
+import { Redactor } from './redaction';
+
+/** A transaction without a tenant, for the staff chain: any `TenantTx`-like object with the manager. */
+export type GlobalTx = Pick<TenantTx, 'manager'>;
+
+/** The event minus what the chain assigns (tenant, seq, time). */
+export type EventFields = Omit<AuditEvent, 'tenantId' | 'seq' | 'occurredAt'>;
+
+/** Correlation taken from the request when there is one; explicit for failures recorded after the response. */
+export interface RecordContext {
+  requestId: string | null;
+  sourceIp: string | null;
+}
+
+export interface FailedRequest extends RecordContext {
+  actor: AuditActor;
+  status: number;
+  scimType: string | null;
+  resourceType: string | null;
+  resourceId: string | null;
+  resourceName: string | null;
+  request: FailedRequestDetails;
+}
+
+const VERIFY_BATCH = 1000;
+const name = (value: string | null | undefined, max = 256) =>
+  value === null || value === undefined ? null : storableString(value.slice(0, max));
+
+/**
+ * Writes audit events into the caller's transaction (SECURITY.md AUD-01: the event exists exactly when the change
+ * commits) as the next link of the tenant's hash chain (AUD-03), and reads and verifies them for staff.
+ */
+@Injectable()
+export class AuditService {
+  constructor(
+    private readonly events: AuditRepository,
+    private readonly cls: ClsService<RequestContextStore>,
+    private readonly redactor: Redactor,
+    private readonly unitOfWork: UnitOfWork,
+  ) {}
+
+  /** Records a tenant event in `tx` (from `UnitOfWork.run`); throws, and so rolls the change back, if it fails. */
+  async record(tx: TenantTx, input: AuditEventInput): Promise<AuditEventRef> {
+    const fields = await this.fieldsOf(tx, input, this.requestContext());
+    return this.append(tx, { tenantId: tx.tenantId }, fields);
+  }
+
+  /** Records a staff-token event (no tenant) in the global staff chain, in the caller's transaction. */
+  async recordStaff(tx: GlobalTx, input: AuditEventInput): Promise<AuditEventRef> {
+    return this.append(tx, 'staff', await this.fieldsOf(tx, input, this.requestContext()));
+  }
+
+  /** A failed SCIM request, in a transaction of its own: the request's own transaction has rolled back. */
+  recordFailedRequest(tenantId: string, failure: FailedRequest): Promise<AuditEventRef> {
+    return this.unitOfWork.run(tenantId, (tx) =>
+      this.append(
+        tx,
+        { tenantId },
+        {
+          requestId: failure.requestId,
+          sourceIp: failure.sourceIp,
+          actorType: failure.actor.type,
+          actorId: name(failure.actor.id),
+          actorName: name(failure.actor.name),
+          action: 'request.failed',
+          resourceType: failure.resourceType,
+          resourceId: name(failure.resourceId),
+          resourceName: name(failure.resourceName),
+          outcome: 'failure',
+          status: failure.status,
+          scimType: failure.scimType,
+          changes: null,
+          request: this.redactor.value(failure.request),
+        },
+      ),
+    );
+  }
+
+  /**
+   * The actor of an admin action: the staff token of the current admin request, else the service itself under
+   * the given name (the CLI's `cli:<user>`, `first-run`).
+   */
+  staffActor(fallbackName = 'operator'): AuditActor {
+    const staff = this.currentRequest()?.staff;
+    return staff
+      ? { type: 'staff', id: staff.keyId, name: staff.name }
+      : { type: 'system', name: fallbackName };
+  }
+
+  /** Appends to a chain whose head `tx` is about to lock; also used by the retention job for its checkpoint. */
+  async append(tx: GlobalTx, chain: ChainRef, fields: EventFields): Promise<AuditEventRef> {
+    const head = await this.events.lockHead(tx.manager, chain);
+    const event: AuditEvent = {
+      tenantId: chain === 'staff' ? null : chain.tenantId,
+      seq: String(BigInt(head.lastSeq) + 1n),
+      occurredAt: await this.events.now(tx.manager),
+      ...fields,
+    };
+    const rowHash = chainHash(head.lastHash, event);
+    await this.events.append(tx.manager, chain, { event, prevHash: head.lastHash, rowHash });
+    return { seq: event.seq, rowHash };
+  }
+
+  async list(tenantId: string, query: AuditQuery): Promise<AuditPage> {
+    const rows = await this.events.list(tenantId, { ...query, limit: query.limit + 1 });
+    const items = rows.slice(0, query.limit);
+    return { items, nextCursor: rows.length > query.limit ? items[items.length - 1].seq : null };
+  }
+
+  async summary(tenantId: string, now = new Date()): Promise<AuditSummary> {
+    const since = new Date(now.getTime() - 24 * 3600_000).toISOString();
+    const [counts, success, lastFailure] = await Promise.all([
+      this.events.failureCounts(tenantId, since),
+      this.events.successStats(tenantId, since),
+      this.events.lastFailure(tenantId),
+    ]);
+    const byStatus: Record<string, number> = {};
+    const byScimType: Record<string, number> = {};
+    for (const row of counts) {
+      byStatus[String(row.status)] = (byStatus[String(row.status)] ?? 0) + row.n;
+      if (row.scimType) byScimType[row.scimType] = (byScimType[row.scimType] ?? 0) + row.n;
+    }
+    return {
+      since,
+      failures: counts.reduce((sum, row) => sum + row.n, 0),
+      failuresByStatus: byStatus,
+      failuresByScimType: byScimType,
+      successfulMutations: success.n,
+      lastSuccessAt: success.last,
+      lastFailure,
+    };
+  }
+
+  /** Recomputes a chain from its retention anchor on one snapshot (AUD-04). */
+  verify(chain: ChainRef): Promise<AuditVerification> {
+    return this.events.snapshot(async (manager) => {
+      const head = await this.events.head(manager, chain);
+      if (!head) return { valid: true, checked: 0, anchorSeq: '1', lastSeq: '0' };
+      const verifier = new ChainVerifier(head);
+      let from = head.anchorSeq;
+      for (;;) {
+        const slice = await this.events.chainSlice(manager, chain, from, VERIFY_BATCH);
+        for (const row of slice) if (!verifier.check(row)) break;
+        if (verifier.isBroken || slice.length < VERIFY_BATCH) break;
+        from = String(BigInt(slice[slice.length - 1].event.seq) + 1n);
+      }
+      return verifier.result();
+    });
+  }
+
+  private async fieldsOf(tx: GlobalTx, input: AuditEventInput, context: RecordContext): Promise<EventFields> {
+    const actor = input.actor ?? this.contextActor();
+    // The token's name is not in the request context; it is read in the same transaction (PGlite has one
+    // connection, so a read outside it would wait for it forever).
+    const actorName =
+      actor.name ??
+      (actor.type === 'token' && actor.id ? await this.events.tokenName(tx.manager, actor.id) : null);
+    return {
+      ...context,
+      actorType: actor.type,
+      actorId: name(actor.id),
+      actorName: name(actorName),
+      action: input.action,
+      resourceType: input.resourceType ?? null,
+      resourceId: name(input.resourceId),
+      resourceName: name(input.resourceName),
+      outcome: input.outcome ?? 'success',
+      status: null,
+      scimType: null,
+      changes: this.redactor.changes(input.changes),
+      request: null,
+    };
+  }
+
+  private contextActor(): AuditActor {
+    if (!this.cls.isActive()) return { type: 'system', name: 'operator' };
+    const tokenId = this.cls.get('tokenId');
+    if (tokenId) return { type: 'token', id: tokenId };
+    return this.staffActor();
+  }
+
+  private requestContext(): RecordContext {
+    const request = this.currentRequest();
+    const fromCls = this.cls.isActive() ? this.cls.getId() : undefined;
+    const requestId = typeof fromCls === 'string' ? fromCls : request?.id;
+    return {
+      requestId: name(typeof requestId === 'string' ? requestId : null, 64),
+      sourceIp: name(request?.ip, 64),
+    };
+  }
+
+  private currentRequest(): StaffRequest | undefined {
+    if (!this.cls.isActive()) return undefined;
+    return this.cls.get<StaffRequest | undefined>(CLS_REQ);
+  }
+}

@@ -1,0 +1,58 @@
+// Canonical JSON for the audit hash chain (SECURITY.md AUD-03): the same value always gives the same text, so
+// a verifier recomputes exactly the hash the writer computed, whatever the key order of the stored jsonb.
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+const REPLACEMENT = '\uFFFD';
+
+/**
+ * A string PostgreSQL can store and give back unchanged: `text` and `jsonb` refuse NUL, and `jsonb` refuses
+ * lone UTF-16 surrogates, so both become U+FFFD (the same rule as String.prototype.toWellFormed, ES2024).
+ */
+export function storableString(value: string): string {
+  let out = '';
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code === 0) out += REPLACEMENT;
+    else if (code >= 0xd800 && code <= 0xdbff) {
+      const next = value.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        out += value[i] + value[i + 1];
+        i++;
+      } else out += REPLACEMENT;
+    } else if (code >= 0xdc00 && code <= 0xdfff) out += REPLACEMENT;
+    else out += value[i];
+  }
+  return out;
+}
+
+/**
+ * Turns anything into plain JSON data that survives a round trip through `jsonb` unchanged: undefined members
+ * are dropped, Dates become ISO strings, non-finite numbers and functions become null, bigints strings.
+ */
+export function toJsonValue(value: unknown): JsonValue {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return storableString(value);
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? (Object.is(value, -0) ? 0 : value) : null;
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+  if (Array.isArray(value)) return value.map((item) => toJsonValue(item));
+  if (typeof value === 'object') {
+    const out: { [key: string]: JsonValue } = {};
+    for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+      if (item !== undefined && typeof item !== 'function') out[storableString(key)] = toJsonValue(item);
+    }
+    return out;
+  }
+  return null;
+}
+
+/** JSON text with object keys sorted by code unit at every level and no whitespace. */
+export function canonicalJson(value: unknown): string {
+  const json = toJsonValue(value);
+  if (json === null || typeof json !== 'object') return JSON.stringify(json);
+  if (Array.isArray(json)) return `[${json.map((item) => canonicalJson(item)).join(',')}]`;
+  const keys = Object.keys(json).sort();
+  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(json[key])}`).join(',')}}`;
+}

@@ -1,0 +1,142 @@
+// Failed SCIM requests as audit events (issue #6): our side of Entra's provisioning logs.
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { Request } from 'express';
+import { ApiKeysService } from '../api-keys/api-keys.service';
+import { Env } from '../config/env';
+import { ScimError } from '../scim/core/errors/scim-error';
+import { observeScimErrors, SCIM_BASE_PATH } from '../scim/scim-exception.filter';
+import { bearerToken, TenantRequest } from '../tenants/tenant.guard';
+import { tenantSlugFromHost } from '../tenants/tenant-host';
+import { TenantsService } from '../tenants/tenants.service';
+import { AuditService, FailedRequest } from './audit.service';
+import { Redactor } from './redaction';
+
+/** 4xx except a 404 on a read (Entra's "does it exist?" probes), and every 5xx. */
+export function isRecordedFailure(status: number, method: string): boolean {
+  if (status >= 500) return true;
+  if (status < 400) return false;
+  return !(status === 404 && (method === 'GET' || method === 'HEAD'));
+}
+
+const RESOURCE_TYPES: Record<string, string> = { users: 'User', groups: 'Group' };
+
+/** `/api/scim/Users/42` → User 42; the resource a failure was about, so staff can search by it. */
+export function resourceOf(path: string): { type: string | null; id: string | null } {
+  const [collection, id] = path.slice(SCIM_BASE_PATH.length + 1).split('/');
+  const type = RESOURCE_TYPES[(collection ?? '').toLowerCase()] ?? null;
+  return { type, id: type && id ? decoded(id) : null };
+}
+
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment; // a malformed %-escape: keep it as sent
+  }
+}
+
+/**
+ * The raw text of a body that did not parse, if the parser left it: on its error (body-parser's `body`, see its
+ * README "Errors") or as `request.rawBody` (Nest's RawBodyRequest convention).
+ */
+function rawBodyOf(request: Request, original: unknown): string | undefined {
+  const candidates = [
+    (original as { body?: unknown } | null)?.body,
+    (request as { rawBody?: unknown }).rawBody,
+  ];
+  for (const candidate of candidates) {
+    if (typeof candidate === 'string') return candidate;
+    if (Buffer.isBuffer(candidate)) return candidate.subarray(0, 16 * 1024).toString('utf8');
+  }
+  return undefined;
+}
+
+/** userName (User) or displayName (Group) in the body: "user X was never provisioned" is searched by that. */
+function nameInBody(body: unknown): string | null {
+  if (typeof body !== 'object' || body === null) return null;
+  const { userName, displayName } = body as { userName?: unknown; displayName?: unknown };
+  if (typeof userName === 'string') return userName;
+  return typeof displayName === 'string' ? displayName : null;
+}
+
+/**
+ * Records failed SCIM requests after their response is written, in a transaction of their own, and only for an
+ * authenticated caller of a known tenant: otherwise anyone could fill a tenant's audit trail with junk. A failure
+ * to record is logged, never thrown, and never changes the response. `flush()` waits for pending writes.
+ */
+@Injectable()
+export class RequestFailureRecorder implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('AuditFailures');
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly audit: AuditService,
+    private readonly tenants: TenantsService,
+    private readonly apiKeys: ApiKeysService,
+    private readonly redactor: Redactor,
+    private readonly env: Env,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const expressApp: unknown = this.adapterHost.httpAdapter?.getInstance();
+    // No HTTP server in the CLI's application context: nothing to observe.
+    if (typeof expressApp === 'function' || (typeof expressApp === 'object' && expressApp !== null))
+      observeScimErrors(expressApp, (error, request, original) => this.observe(error, request, original));
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.flush();
+  }
+
+  /** Resolves when every failure observed so far is recorded (or its recording has failed and been logged). */
+  async flush(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all(this.pending);
+  }
+
+  private observe(error: ScimError, request: Request, original: unknown): void {
+    if (!isRecordedFailure(error.status, request.method)) return;
+    // Everything is read from the request now; the recording itself runs after the response.
+    const described = this.describe(error, request, original);
+    const pending: Promise<void> = this.record(request as TenantRequest, described)
+      .catch((failure: unknown) => this.logger.warn(`Could not record a failed request: ${String(failure)}`))
+      .finally(() => this.pending.delete(pending));
+    this.pending.add(pending);
+  }
+
+  private describe(error: ScimError, request: Request, original: unknown): Omit<FailedRequest, 'actor'> {
+    const body: unknown = request.body;
+    const raw = rawBodyOf(request, original);
+    const resource = resourceOf(request.path);
+    const named = nameInBody(body);
+    return {
+      requestId: typeof request.id === 'string' ? request.id : null,
+      sourceIp: request.ip ?? null,
+      status: error.status,
+      scimType: error.scimType ?? null,
+      resourceType: resource.type,
+      resourceId: resource.id,
+      resourceName: named && !this.redactor.isRedacted('userName') ? this.redactor.text(named) : null,
+      request: {
+        method: request.method,
+        path: request.path,
+        queryParameters: Object.keys(request.query ?? {}).sort(),
+        detail: error.detail,
+        body: this.redactor.excerpt(body, raw),
+      },
+    };
+  }
+
+  private async record(request: TenantRequest, failure: Omit<FailedRequest, 'actor'>): Promise<void> {
+    // Before the guard ran (body-parser errors, unknown routes) or when it refused a suspended tenant, the
+    // tenant and token are checked here the same way; a caller that does not authenticate is not recorded.
+    const slug = request.tenant?.slug ?? tenantSlugFromHost(request.hostname, this.env.BASE_DOMAINS);
+    const tenant = request.tenant ?? (slug ? await this.tenants.findBySlug(slug) : null);
+    const token = bearerToken(request);
+    const key = tenant && token ? await this.apiKeys.verifyForTenant(tenant.id, token) : null;
+    if (!tenant || !key) return;
+    const actor = { type: 'token' as const, id: key.keyId, name: key.name };
+    await this.audit.recordFailedRequest(tenant.id, { ...failure, actor });
+  }
+}

@@ -1,0 +1,53 @@
+// How Group attributes map to scim_groups / scim_group_members, for the filter compiler and sorting (issue #5).
+import { ColumnStorage, FilterStorage, JoinStorage, ResolvedAttribute, userNameKey } from '../scim/core';
+
+const column = (sql: string, type: ColumnStorage['type'], caseExact: boolean, key?: ColumnStorage['key']) =>
+  ({ kind: 'column', sql, type, caseExact, ...(key ? { key } : {}) }) as const;
+
+export const GROUP_COLUMNS = {
+  id: column('g.id::text', 'string', true),
+  // Index-backed: (tenant_id, display_name_key), compared through the same key function (ENTRA E16, REL-IDEM-02).
+  displayName: column('g.display_name_key', 'string', false, userNameKey),
+  // RFC 7643 §3.1: externalId is caseExact (index (tenant_id, external_id)).
+  externalId: column('g.external_id', 'string', true),
+  'meta.created': column('g.created', 'dateTime', true),
+  'meta.lastModified': column('g.last_modified', 'dateTime', true),
+} as const satisfies Record<string, ColumnStorage>;
+
+/**
+ * `members` lives in its own table: `members.value eq "<id>"` ("which groups contain X") is an EXISTS over the
+ * member rows, backed by the (tenant_id, member_id::text) index.
+ */
+const MEMBERS: JoinStorage = {
+  kind: 'join',
+  columns: {
+    value: column('m.member_id::text', 'string', true),
+    type: column('m.member_type', 'string', true),
+  },
+  exists: (condition) =>
+    `EXISTS (SELECT 1 FROM scim_group_members m WHERE m.tenant_id = g.tenant_id AND m.group_id = g.id AND ${condition})`,
+};
+
+export const GROUP_FILTER_STORAGE: FilterStorage = {
+  attributes: { ...GROUP_COLUMNS, members: MEMBERS },
+  document: 'g.doc',
+};
+
+/**
+ * ORDER BY expression for sortBy (RFC 7644 §3.4.2.3): a column when there is one, else the document's text.
+ * `members` is not in the document, so sorting by it orders by nothing (every value NULL, then the stable
+ * tiebreak), which §3.4.2.3 allows for multi-valued attributes without a primary value.
+ */
+export function groupSortExpression(attribute: ResolvedAttribute): string {
+  const byColumn = (GROUP_COLUMNS as Record<string, ColumnStorage>)[attribute.path];
+  if (byColumn)
+    return attribute.path === 'displayName' ? 'g.display_name' : byColumn.sql.replace(/::text$/, '');
+  if (attribute.attribute.multiValued) return 'NULL';
+  const keys = [
+    ...(attribute.extension ? [attribute.schema.id] : []),
+    attribute.attribute.name,
+    ...(attribute.subAttribute ? [attribute.subAttribute.name] : []),
+  ];
+  // Keys come from the registry (trusted names), never from the request text.
+  return `(g.doc #>> '{${keys.map((key) => `"${key.replace(/"/g, '')}"`).join(',')}}')`;
+}

@@ -1,0 +1,190 @@
+import {
+  All,
+  Body,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Res,
+} from '@nestjs/common';
+import { ApiBody, ApiExcludeEndpoint, ApiOperation, ApiParam, ApiQuery, ApiResponse } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ListResponse, ProjectionOptions, ScimResource, weakEtag } from '../scim/core';
+import { methodNotAllowed, ScimController } from '../scim/scim-controller.decorator';
+import { projectionFrom } from '../scim/scim-params';
+import { isNotModified } from '../scim/scim-resource';
+import { CurrentTenant } from '../tenants/current-tenant.decorator';
+import type { Tenant } from '../tenants/tenant.entity';
+import { GroupResponse, GroupsService } from './groups.service';
+import { GROUP_EXAMPLES, SCIM_ERROR_RESPONSES } from './groups.swagger';
+
+type QueryParams = Record<string, unknown>;
+
+/** Sends one resource with its ETag (RFC 7644 §3.14) and, for creates, its Location (§3.3). */
+function send(response: Response, group: GroupResponse, created = false): ScimResource {
+  response.setHeader('ETag', weakEtag(group.version));
+  if (created) response.setHeader('Location', group.location);
+  return group.resource;
+}
+
+function asksForBody(projection: ProjectionOptions): boolean {
+  return projection.attributes !== undefined || projection.excludedAttributes !== undefined;
+}
+
+@ScimController('Groups')
+@SCIM_ERROR_RESPONSES()
+export class GroupsController {
+  constructor(private readonly groups: GroupsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List or query groups (RFC 7644 §3.4.2; ENTRA.md E16)' })
+  @ApiQuery({ name: 'filter', required: false, example: 'displayName eq "Sales"' })
+  @ApiQuery({ name: 'excludedAttributes', required: false, example: 'members' })
+  @ApiQuery({ name: 'attributes', required: false })
+  @ApiQuery({ name: 'startIndex', required: false, example: 1 })
+  @ApiQuery({ name: 'count', required: false, example: 100 })
+  @ApiQuery({ name: 'sortBy', required: false, example: 'displayName' })
+  @ApiQuery({ name: 'sortOrder', required: false, enum: ['ascending', 'descending'] })
+  @ApiResponse({
+    status: 200,
+    description:
+      'ListResponse; no match is totalResults 0, never 404 (ENTRA.md E3). With members: at most 1,000 per group.',
+  })
+  list(@CurrentTenant() tenant: Tenant, @Query() query: QueryParams): Promise<ListResponse> {
+    return this.groups.list(tenant, query);
+  }
+
+  @Post('.search')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Query groups with a SearchRequest body (RFC 7644 §3.4.3)' })
+  @ApiBody({ schema: { example: GROUP_EXAMPLES.search } })
+  search(@CurrentTenant() tenant: Tenant, @Body() body: unknown): Promise<ListResponse> {
+    return this.groups.list(tenant, body);
+  }
+
+  @Post()
+  @ApiOperation({
+    summary: 'Create a group (RFC 7644 §3.3; ENTRA.md E14); 409 uniqueness on a taken displayName',
+  })
+  @ApiBody({
+    schema: { type: 'object' },
+    examples: {
+      'Entra (E14)': { value: GROUP_EXAMPLES.create },
+      'Okta, with members': { value: GROUP_EXAMPLES.createWithMembers },
+    },
+  })
+  @ApiResponse({ status: 201, description: 'The stored group, with Location and ETag headers' })
+  async create(
+    @CurrentTenant() tenant: Tenant,
+    @Body() body: unknown,
+    @Query() query: QueryParams,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<ScimResource> {
+    return send(response, await this.groups.create(tenant, body, projectionFrom(query)), true);
+  }
+
+  @Get(':id')
+  @ApiOperation({
+    summary: 'Get a group (RFC 7644 §3.4.1; ENTRA.md E15)',
+    description:
+      'Shows at most the first 10,000 members (by id); use excludedAttributes=members as Entra does, or ' +
+      'filter=members.value eq "<id>" to test one membership.',
+  })
+  @ApiParam({ name: 'id', description: 'The id the server assigned' })
+  @ApiQuery({ name: 'excludedAttributes', required: false, example: 'members' })
+  @ApiResponse({ status: 200, description: 'The group, with its ETag' })
+  @ApiResponse({ status: 304, description: 'If-None-Match names the current version' })
+  async get(
+    @CurrentTenant() tenant: Tenant,
+    @Param('id') id: string,
+    @Query() query: QueryParams,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<ScimResource | undefined> {
+    const group = await this.groups.get(tenant, id, projectionFrom(query));
+    if (isNotModified(ifNoneMatch, group.version)) {
+      response.status(304).setHeader('ETag', weakEtag(group.version));
+      return undefined;
+    }
+    return send(response, group);
+  }
+
+  @Put(':id')
+  @ApiOperation({ summary: 'Replace a group and its members (RFC 7644 §3.5.1); never creates' })
+  @ApiBody({ schema: { example: GROUP_EXAMPLES.createWithMembers } })
+  async replace(
+    @CurrentTenant() tenant: Tenant,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Query() query: QueryParams,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<ScimResource> {
+    return send(response, await this.groups.replace(tenant, id, body, { ...projectionFrom(query), ifMatch }));
+  }
+
+  /**
+   * 204 No Content, as Microsoft's reference server answers group PATCHes and Entra expects (ENTRA.md E17–E19,
+   * E26: "don't return the member list"); 200 with the projected group when the request names `attributes` or
+   * `excludedAttributes` (RFC 7644 §3.5.2: the client asked for a body).
+   */
+  @Patch(':id')
+  @ApiOperation({
+    summary: 'Modify a group and its members (RFC 7644 §3.5.2)',
+    description:
+      '204 No Content by default; 200 with the group when attributes or excludedAttributes is given.',
+  })
+  @ApiBody({ schema: { type: 'object' }, examples: GROUP_EXAMPLES.patch })
+  @ApiResponse({ status: 204, description: 'Applied (default)' })
+  @ApiResponse({
+    status: 200,
+    description: 'Applied; the projected group (attributes/excludedAttributes given)',
+  })
+  async patch(
+    @CurrentTenant() tenant: Tenant,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Query() query: QueryParams,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<ScimResource | undefined> {
+    const projection = projectionFrom(query);
+    const withBody = asksForBody(projection);
+    // Without a body to show, members are excluded so the membership table is not read back.
+    const group = await this.groups.patch(tenant, id, body, {
+      ...(withBody ? projection : { excludedAttributes: ['members'] }),
+      ifMatch,
+    });
+    if (withBody) return send(response, group);
+    response.status(204).setHeader('ETag', weakEtag(group.version));
+    return undefined;
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a group (RFC 7644 §3.6; ENTRA.md E20); its memberships go with it' })
+  remove(
+    @CurrentTenant() tenant: Tenant,
+    @Param('id') id: string,
+    @Headers('if-match') ifMatch: string | undefined,
+  ): Promise<void> {
+    return this.groups.remove(tenant, id, ifMatch);
+  }
+
+  @All()
+  @ApiExcludeEndpoint()
+  collectionMethods(): never {
+    throw methodNotAllowed(['GET', 'POST']);
+  }
+
+  @All(':id')
+  @ApiExcludeEndpoint()
+  resourceMethods(): never {
+    throw methodNotAllowed(['GET', 'PUT', 'PATCH', 'DELETE']);
+  }
+}

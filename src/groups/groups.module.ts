@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { ScimModule } from '../scim/scim.module';
+import { TenantsModule } from '../tenants/tenants.module';
+import { GroupsController } from './groups.controller';
+import { GroupsService } from './groups.service';
+
+@Module({
+  imports: [TenantsModule, ScimModule],
+  controllers: [GroupsController],
+  providers: [GroupsService],
+  exports: [GroupsService],
+})
+export class GroupsModule {}

@@ -1,0 +1,117 @@
+import { compileFilter, JsonObject, ListParams, ScimError } from '../scim/core';
+import { isUniqueViolation } from '../database/database-errors';
+import { TenantTx } from '../database/unit-of-work';
+import { GROUP_FILTER_STORAGE, groupSortExpression } from './group-storage';
+
+/** A stored group: the columns the service needs plus the jsonb document (never the members). */
+export interface GroupRow {
+  id: string;
+  displayName: string;
+  created: Date;
+  lastModified: Date;
+  version: number;
+  doc: JsonObject;
+}
+
+/** The first-class columns derived from a resource (see the CreateScimGroups migration). */
+export interface GroupColumns {
+  displayName: string;
+  displayNameKey: string;
+  externalId: string | null;
+}
+
+const RETURNING = `id, display_name AS "displayName", created, last_modified AS "lastModified", version, doc`;
+const SELECT = `SELECT g.id, g.display_name AS "displayName", g.created, g.last_modified AS "lastModified",
+  g.version, g.doc FROM scim_groups g`;
+
+/**
+ * SQL for scim_groups, bound to one tenant transaction: every statement filters on (or inserts) the
+ * transaction's tenant_id as $1 (STYLE.md §4). Membership SQL is in GroupMembersRepository.
+ */
+export class GroupsRepository {
+  constructor(private readonly tx: TenantTx) {}
+
+  /**
+   * `forUpdate` takes FOR NO KEY UPDATE, the lock an UPDATE of non-key columns takes anyway: it serialises
+   * writers of this group (REL-CONC-02) but, unlike FOR UPDATE, does not block the foreign-key checks of other
+   * transactions adding this group as a member elsewhere, which would deadlock two crossing nested-group PATCHes.
+   */
+  async findById(id: string, options: { forUpdate?: boolean } = {}): Promise<GroupRow | null> {
+    const rows = await this.query<GroupRow>(
+      `${SELECT} WHERE g.tenant_id = $1 AND g.id = $2${options.forUpdate ? ' FOR NO KEY UPDATE' : ''}`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  async insert(id: string, columns: GroupColumns, doc: JsonObject): Promise<GroupRow> {
+    const rows = await this.write<GroupRow>(
+      `INSERT INTO scim_groups (tenant_id, id, display_name, display_name_key, external_id, doc)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+       RETURNING ${RETURNING}`,
+      [id, columns.displayName, columns.displayNameKey, columns.externalId, JSON.stringify(doc)],
+      columns,
+    );
+    return rows[0];
+  }
+
+  /** Writes the document and bumps version and lastModified: also when only the membership changed. */
+  async update(id: string, columns: GroupColumns, doc: JsonObject): Promise<GroupRow> {
+    const rows = await this.write<GroupRow>(
+      `UPDATE scim_groups SET display_name = $3, display_name_key = $4, external_id = $5, doc = $6::jsonb,
+         version = version + 1, last_modified = now()
+       WHERE tenant_id = $1 AND id = $2
+       RETURNING ${RETURNING}`,
+      [id, columns.displayName, columns.displayNameKey, columns.externalId, JSON.stringify(doc)],
+      columns,
+    );
+    return rows[0];
+  }
+
+  /** Its memberships and its membership in parent groups go with it (foreign keys ON DELETE CASCADE). */
+  async delete(id: string): Promise<void> {
+    await this.query(`DELETE FROM scim_groups g WHERE g.tenant_id = $1 AND g.id = $2`, [id]);
+  }
+
+  /** One page of groups matching the filter, in a stable order, and the total (RFC 7644 §3.4.2). */
+  async list(params: ListParams): Promise<{ total: number; rows: GroupRow[] }> {
+    const where = params.filter
+      ? compileFilter(params.filter, GROUP_FILTER_STORAGE, { firstParam: 2 })
+      : null;
+    const condition = where ? `g.tenant_id = $1 AND (${where.sql})` : 'g.tenant_id = $1';
+    const filterParams = where?.params ?? [];
+    const [{ total }] = await this.query<{ total: number }>(
+      `SELECT count(*)::int AS total FROM scim_groups g WHERE ${condition}`,
+      filterParams,
+    );
+    if (params.count === 0 || total < params.startIndex) return { total, rows: [] };
+    const direction = params.sortOrder === 'descending' ? 'DESC' : 'ASC';
+    const order = params.sortBy
+      ? `${groupSortExpression(params.sortBy)} ${direction} NULLS LAST, g.created, g.id`
+      : 'g.created, g.id';
+    const next = filterParams.length + 2;
+    const rows = await this.query<GroupRow>(
+      `${SELECT} WHERE ${condition} ORDER BY ${order} LIMIT $${next} OFFSET $${next + 1}`,
+      [...filterParams, params.count, params.startIndex - 1],
+    );
+    return { total, rows };
+  }
+
+  private query<T>(sql: string, params: unknown[]): Promise<T[]> {
+    return this.tx.query<T>(sql, [this.tx.tenantId, ...params]);
+  }
+
+  /** Inserts and updates: the database enforces displayName uniqueness (REL-IDEM-02), never a pre-check. */
+  private async write<T>(sql: string, params: unknown[], columns: GroupColumns): Promise<T[]> {
+    try {
+      return await this.query<T>(sql, params);
+    } catch (error) {
+      if (isUniqueViolation(error, 'scim_groups_display_name_key')) {
+        throw ScimError.uniqueness(
+          `displayName '${columns.displayName}' is already taken (compared case-insensitively)`,
+        );
+      }
+      throw error;
+    }
+  }
+}

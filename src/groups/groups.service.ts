@@ -1,0 +1,253 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Env } from '../config/env';
+import { TenantTx, UnitOfWork } from '../database/unit-of-work';
+import {
+  applyPatch,
+  buildListResponse,
+  buildMeta,
+  deepEqual,
+  isJsonObject,
+  JsonObject,
+  ListResponse,
+  MembershipOperation,
+  parseListParams,
+  projectResource,
+  ProjectionOptions,
+  resourceLocation,
+  ScimError,
+  ScimResource,
+  SchemaRegistry,
+  splitMembers,
+  userNameKey,
+} from '../scim/core';
+import { assertResourceId, checkIfMatch, notFound } from '../scim/scim-resource';
+import { SchemaRegistryService } from '../scim/schema-registry.service';
+import type { Tenant } from '../tenants/tenant.entity';
+import { GroupMembersRepository, MemberRow } from './group-members.repository';
+import { GroupColumns, GroupRow, GroupsRepository } from './groups.repository';
+import { applyMembership } from './membership';
+import {
+  isReturned,
+  MEMBERS_PER_GROUP,
+  MEMBERS_PER_LISTED_GROUP,
+  membersByGroup,
+  renderMembers,
+} from './membership-view';
+
+const GROUP = 'Group';
+const MEMBERS = 'members';
+
+/** A group as sent to the client, with the version its ETag header carries. */
+export interface GroupResponse {
+  resource: ScimResource;
+  version: number;
+  location: string;
+}
+
+export interface WriteOptions extends ProjectionOptions {
+  ifMatch?: string;
+}
+
+/** A group row and, when the response shows them, its first members. */
+interface Loaded {
+  row: GroupRow;
+  members?: MemberRow[];
+}
+
+/**
+ * SCIM Groups (RFC 7644 §3) on the protocol core, shaped like UsersService: the core validates and patches
+ * the document and turns member operations into a change set; this service stores the document and runs the
+ * change set as SQL set operations on scim_group_members, one tenant transaction per request (UnitOfWork).
+ */
+@Injectable()
+export class GroupsService {
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly registries: SchemaRegistryService,
+    private readonly env: Env,
+  ) {}
+
+  async list(tenant: Tenant, query: unknown): Promise<ListResponse> {
+    const registry = this.registries.for(tenant);
+    const params = parseListParams(query, registry, GROUP);
+    const withMembers = isReturned(registry, GROUP, params, MEMBERS);
+    const { total, rows, members } = await this.unitOfWork.run(tenant.id, async (tx) => {
+      const page = await new GroupsRepository(tx).list(params);
+      // One query for the whole page's members (never one per group), and none at all when they are excluded.
+      const memberRows = withMembers
+        ? await new GroupMembersRepository(tx).firstMembers(
+            page.rows.map((row) => row.id),
+            MEMBERS_PER_LISTED_GROUP,
+          )
+        : [];
+      return { ...page, members: membersByGroup(memberRows) };
+    });
+    const resources = rows.map((row) =>
+      projectResource(
+        this.render(tenant, registry, {
+          row,
+          members: withMembers ? (members.get(row.id) ?? []) : undefined,
+        }),
+        registry,
+        GROUP,
+        params,
+      ),
+    );
+    return buildListResponse(resources, { totalResults: total, startIndex: params.startIndex });
+  }
+
+  async get(tenant: Tenant, id: string, projection: ProjectionOptions = {}): Promise<GroupResponse> {
+    assertResourceId(id, GROUP);
+    const loaded = await this.unitOfWork.run(tenant.id, async (tx) => {
+      const row = await new GroupsRepository(tx).findById(id);
+      if (!row) throw notFound(GROUP, id);
+      return this.load(tx, tenant, row, projection);
+    });
+    return this.respond(tenant, loaded, projection);
+  }
+
+  /** POST with `members` stores them (Okta sends them; Entra creates groups empty, ENTRA.md C). */
+  async create(tenant: Tenant, body: unknown, projection: ProjectionOptions = {}): Promise<GroupResponse> {
+    const registry = this.registries.for(tenant);
+    const { resource, memberIds } = splitMembers(
+      registry.parse(GROUP, body, 'create'),
+      this.membersOf(registry),
+    );
+    const { columns, doc } = toStorage(resource);
+    const loaded = await this.unitOfWork.run(tenant.id, async (tx) => {
+      const row = await new GroupsRepository(tx).insert(randomUUID(), columns, doc);
+      const ids = memberIds ?? [];
+      if (ids.length > 0)
+        await applyMembership(new GroupMembersRepository(tx), row.id, [{ kind: 'add', ids }]);
+      return this.load(tx, tenant, row, projection);
+    });
+    return this.respond(tenant, loaded, projection);
+  }
+
+  /**
+   * PUT replaces every mutable attribute (RFC 7644 §3.5.1), members included: the given list becomes the
+   * membership, and no `members` means none. It never creates (H-65).
+   */
+  async replace(
+    tenant: Tenant,
+    id: string,
+    body: unknown,
+    options: WriteOptions = {},
+  ): Promise<GroupResponse> {
+    assertResourceId(id, GROUP);
+    if (isJsonObject(body) && body.id !== undefined && body.id !== id) {
+      throw ScimError.invalidValue('The id in the body does not match the id in the URL');
+    }
+    const registry = this.registries.for(tenant);
+    const loaded = await this.unitOfWork.run(tenant.id, async (tx) => {
+      const groups = new GroupsRepository(tx);
+      const current = await groups.findById(id, { forUpdate: true });
+      if (!current) throw notFound(GROUP, id);
+      checkIfMatch(options.ifMatch, current.version);
+      const parsed = registry.parse(GROUP, body, 'replace', { existing: current.doc });
+      const { resource, memberIds = [] } = splitMembers(parsed, this.membersOf(registry));
+      const membership: MembershipOperation =
+        memberIds.length > 0 ? { kind: 'replace', ids: memberIds } : { kind: 'removeAll' };
+      const { columns, doc } = toStorage(resource);
+      const membersChanged = await applyMembership(new GroupMembersRepository(tx), id, [membership]);
+      const row =
+        membersChanged || !deepEqual(current.doc, doc) ? await groups.update(id, columns, doc) : current;
+      return this.load(tx, tenant, row, options);
+    });
+    return this.respond(tenant, loaded, options);
+  }
+
+  /**
+   * PATCH applies all operations or none, in one transaction, on the row locked for update (REL-CONC-02).
+   * Member operations never load the member list (REL-CONC-01); the version moves when the document or the
+   * membership changed, and only then (a re-add of existing members is a no-op).
+   */
+  async patch(tenant: Tenant, id: string, body: unknown, options: WriteOptions = {}): Promise<GroupResponse> {
+    assertResourceId(id, GROUP);
+    const registry = this.registries.for(tenant);
+    const loaded = await this.unitOfWork.run(tenant.id, async (tx) => {
+      const groups = new GroupsRepository(tx);
+      const current = await groups.findById(id, { forUpdate: true });
+      if (!current) throw notFound(GROUP, id);
+      checkIfMatch(options.ifMatch, current.version);
+      const result = applyPatch(current.doc, body, registry, GROUP);
+      const membersChanged = await applyMembership(new GroupMembersRepository(tx), id, result.members ?? []);
+      if (!result.changed && !membersChanged) return this.load(tx, tenant, current, options);
+      const { columns, doc } = toStorage(result.resource);
+      return this.load(tx, tenant, await groups.update(id, columns, doc), options);
+    });
+    return this.respond(tenant, loaded, options);
+  }
+
+  /** Its memberships and its membership in other groups go in the same transaction (ON DELETE CASCADE). */
+  async remove(tenant: Tenant, id: string, ifMatch?: string): Promise<void> {
+    assertResourceId(id, GROUP);
+    await this.unitOfWork.run(tenant.id, async (tx) => {
+      const groups = new GroupsRepository(tx);
+      const current = await groups.findById(id, { forUpdate: true });
+      if (!current) throw notFound(GROUP, id);
+      checkIfMatch(ifMatch, current.version);
+      await groups.delete(id);
+    });
+  }
+
+  private membersOf(registry: SchemaRegistry) {
+    const attribute = registry.coreAttributes(GROUP).find((a) => a.name === MEMBERS);
+    if (!attribute) throw new Error('The Group schema has no members attribute');
+    return attribute;
+  }
+
+  /** Reads the first members only when the response will show them (ENTRA E15: excludedAttributes=members). */
+  private async load(
+    tx: TenantTx,
+    tenant: Tenant,
+    row: GroupRow,
+    projection: ProjectionOptions,
+  ): Promise<Loaded> {
+    if (!isReturned(this.registries.for(tenant), GROUP, projection, MEMBERS)) return { row };
+    return { row, members: await new GroupMembersRepository(tx).firstMembers([row.id], MEMBERS_PER_GROUP) };
+  }
+
+  private respond(tenant: Tenant, loaded: Loaded, projection: ProjectionOptions): GroupResponse {
+    const registry = this.registries.for(tenant);
+    return {
+      resource: projectResource(this.render(tenant, registry, loaded), registry, GROUP, projection),
+      version: loaded.row.version,
+      location: resourceLocation(registry, GROUP, this.env.tenantScimUrl(tenant.slug), loaded.row.id),
+    };
+  }
+
+  /** The full resource: the stored document, the members from their table, id and meta (RFC 7643 §3.1). */
+  private render(tenant: Tenant, registry: SchemaRegistry, { row, members }: Loaded): ScimResource {
+    const baseUrl = this.env.tenantScimUrl(tenant.slug);
+    const { schemas, ...attributes } = row.doc;
+    return {
+      schemas,
+      id: row.id,
+      ...attributes,
+      ...(members && members.length > 0 ? { members: renderMembers(registry, baseUrl, members) } : {}),
+      meta: buildMeta(registry, GROUP, {
+        baseUrl,
+        id: row.id,
+        created: row.created,
+        lastModified: row.lastModified,
+        version: row.version,
+      }),
+    };
+  }
+}
+
+/** Splits a validated resource (without members) into the columns and the document. */
+function toStorage(resource: ScimResource): { columns: GroupColumns; doc: JsonObject } {
+  const { id: _id, meta: _meta, members: _members, ...doc } = resource;
+  const displayName = doc.displayName as string; // required and validated as a string by the schema
+  return {
+    doc,
+    columns: {
+      displayName,
+      displayNameKey: userNameKey(displayName),
+      externalId: typeof doc.externalId === 'string' ? doc.externalId : null,
+    },
+  };
+}

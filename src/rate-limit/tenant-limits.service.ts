@@ -1,0 +1,100 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import Redis from 'ioredis';
+import {
+  BurstyRateLimiter,
+  RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from 'rate-limiter-flexible';
+import { Env } from '../config/env';
+import { ScimError } from '../scim/core';
+import type { Tenant } from '../tenants/tenant.entity';
+import { InFlightLimiter } from './in-flight-limiter';
+
+export interface TenantLimits {
+  perSecond: number;
+  burst: number;
+  maxInFlight: number;
+}
+
+/** Seconds over which the burst allowance refills (a token bucket approximated by two windows, REL-RATE-02). */
+const BURST_WINDOW_SECONDS = 10;
+
+function tooMany(seconds: number): ScimError {
+  const retryAfter = String(Math.max(1, Math.ceil(seconds)));
+  return new ScimError(429, `Too many requests for this tenant; retry after ${retryAfter} s`, undefined, {
+    'Retry-After': retryAfter,
+  });
+}
+
+/**
+ * Per-tenant fairness (SECURITY.md REL-RATE-01..03): a rate limit keyed by tenant, never by IP (Entra's
+ * egress addresses are shared by all customers), plus a cap on the tenant's in-flight requests on this instance.
+ * Counters live in Redis when REDIS_URL is set, so instances share them; if Redis fails, each instance falls back
+ * to a local limiter (fail open to a local limit, never closed for everyone). Defaults leave Entra's normal pace
+ * (≥ 25 req/s, bursts of 100: ENTRA.md E22, REL-ENTRA-03) untouched, because Entra recovers badly from 429s (E24).
+ */
+@Injectable()
+export class TenantLimitsService implements OnApplicationShutdown {
+  private readonly logger = new Logger(TenantLimitsService.name);
+  private readonly redis?: Redis;
+  private readonly limiters = new Map<string, RateLimiterAbstract | BurstyRateLimiter>();
+  private readonly inFlight = new InFlightLimiter();
+
+  constructor(private readonly env: Env) {
+    if (env.REDIS_URL) {
+      this.redis = new Redis(env.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+      this.redis.on('error', (error: Error) => this.logger.warn(`Redis: ${error.message}`));
+    }
+  }
+
+  limitsFor(tenant: Tenant): TenantLimits {
+    return {
+      perSecond: tenant.rateLimitPerSecond ?? this.env.RATE_LIMIT_PER_SECOND,
+      burst: tenant.rateLimitBurst ?? this.env.RATE_LIMIT_BURST,
+      maxInFlight: tenant.maxInFlight ?? this.env.TENANT_MAX_IN_FLIGHT,
+    };
+  }
+
+  /** Admits one request of the tenant or throws 429 with Retry-After; the result releases its in-flight slot. */
+  async admit(tenant: Tenant): Promise<() => void> {
+    const limits = this.limitsFor(tenant);
+    try {
+      await this.limiter(limits).consume(tenant.id);
+    } catch (error) {
+      if (error instanceof RateLimiterRes) throw tooMany(error.msBeforeNext / 1000);
+      throw error;
+    }
+    const release = await this.inFlight.acquire(
+      tenant.id,
+      limits.maxInFlight,
+      this.env.TENANT_QUEUE_TIMEOUT_MS,
+    );
+    if (!release) throw tooMany(1);
+    return release;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis?.quit().catch(() => undefined);
+  }
+
+  private limiter(limits: TenantLimits): RateLimiterAbstract | BurstyRateLimiter {
+    const key = `${limits.perSecond}:${limits.burst}`;
+    let limiter = this.limiters.get(key);
+    if (!limiter) {
+      limiter = new BurstyRateLimiter(
+        this.store({ keyPrefix: `rl:s:${key}`, points: limits.perSecond, duration: 1 }),
+        this.store({ keyPrefix: `rl:b:${key}`, points: limits.burst, duration: BURST_WINDOW_SECONDS }),
+      );
+      this.limiters.set(key, limiter);
+    }
+    return limiter;
+  }
+
+  private store(options: { keyPrefix: string; points: number; duration: number }): RateLimiterAbstract {
+    const memory = new RateLimiterMemory(options);
+    if (!this.redis) return memory;
+    return new RateLimiterRedis({ ...options, storeClient: this.redis, insuranceLimiter: memory });
+  }
+}

@@ -1,0 +1,172 @@
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DataSource } from 'typeorm';
+import { AuditRetentionJob } from '../../src/audit/audit-retention.job';
+import { AuditService } from '../../src/audit/audit.service';
+import type { AuditOutcome } from '../../src/audit/audit.types';
+import { UnitOfWork } from '../../src/database/unit-of-work';
+import { admin, createTestApp, givenStaffToken, givenTenant, GivenTenant } from '../support/app';
+
+const CONCURRENT = 50;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
+  let app: NestExpressApplication;
+  let db: DataSource;
+  let audit: AuditService;
+  let uow: UnitOfWork;
+  let staff: string;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    db = app.get(DataSource);
+    audit = app.get(AuditService);
+    uow = app.get(UnitOfWork);
+    staff = await givenStaffToken(app, 'chain-staff');
+  });
+  afterAll(() => app.close());
+
+  const seqsOf = async (tenant: GivenTenant): Promise<number[]> =>
+    (
+      await db.query<{ s: string }[]>(
+        `SELECT seq::text AS s FROM audit_events WHERE tenant_id = $1 ORDER BY seq`,
+        [tenant.id],
+      )
+    ).map((row) => Number(row.s));
+  const userEvent = (i: number) => ({
+    action: 'user.create' as const,
+    resourceType: 'User' as const,
+    resourceId: `u-${i}`,
+    resourceName: `user${i}@example.com`,
+    changes: { attributes: { userName: { new: `user${i}@example.com` } } },
+  });
+
+  it('starts every tenant with a valid chain of its creation and first token', async () => {
+    const kund = await givenTenant(app);
+    expect(await seqsOf(kund)).toEqual([1, 2]);
+    const verified = await admin(app, staff).post(`/api/admin/tenants/${kund.slug}/audit/verify`).expect(200);
+    expect(verified.body).toMatchObject({ valid: true, checked: 2 });
+  });
+
+  it('leaves neither change nor event when the work fails after the audit insert (AUD-01)', async () => {
+    const kund = await givenTenant(app);
+    await expect(
+      uow.run(kund.id, async (tx) => {
+        await tx.manager.query(`UPDATE tenants SET display_name = 'changed' WHERE id = $1`, [kund.id]);
+        await audit.record(tx, { action: 'tenant.update', resourceType: 'Tenant', resourceId: kund.id });
+        throw new Error('boom after the audit insert');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await seqsOf(kund)).toEqual([1, 2]);
+    const [tenant] = await db.query<{ display_name: string }[]>(
+      `SELECT display_name FROM tenants WHERE id = $1`,
+      [kund.id],
+    );
+    expect(tenant.display_name).toBe(`Tenant ${kund.slug}`);
+    expect(await audit.verify({ tenantId: kund.id })).toMatchObject({ valid: true, lastSeq: '2' });
+  });
+
+  it('leaves the change undone when the audit insert fails (AUD-01)', async () => {
+    const kund = await givenTenant(app);
+    await expect(
+      uow.run(kund.id, async (tx) => {
+        await tx.manager.query(`UPDATE tenants SET display_name = 'changed' WHERE id = $1`, [kund.id]);
+        // The table's CHECK refuses this outcome, so the audit insert itself fails.
+        await audit.record(tx, { action: 'tenant.update', outcome: 'bogus' as AuditOutcome });
+      }),
+    ).rejects.toThrow();
+    const [tenant] = await db.query<{ display_name: string }[]>(
+      `SELECT display_name FROM tenants WHERE id = $1`,
+      [kund.id],
+    );
+    expect(tenant.display_name).toBe(`Tenant ${kund.slug}`);
+    expect(await seqsOf(kund)).toEqual([1, 2]);
+  });
+
+  it(`writes ${CONCURRENT} concurrent events of one tenant without gaps or forks (AUD-03)`, async () => {
+    const kund = await givenTenant(app);
+    const refs = await Promise.all(
+      Array.from({ length: CONCURRENT }, (_, i) => uow.run(kund.id, (tx) => audit.record(tx, userEvent(i)))),
+    );
+    expect(new Set(refs.map((ref) => ref.seq)).size).toBe(CONCURRENT);
+    expect(await seqsOf(kund)).toEqual(Array.from({ length: CONCURRENT + 2 }, (_, i) => i + 1));
+    expect(await audit.verify({ tenantId: kund.id })).toMatchObject({ valid: true, checked: CONCURRENT + 2 });
+  });
+
+  it('detects a row changed in the database at its seq (AUD-04)', async () => {
+    const kund = await givenTenant(app);
+    for (let i = 0; i < 4; i++) await uow.run(kund.id, (tx) => audit.record(tx, userEvent(i)));
+    // As the superuser a test connects as: the append-only trigger is switched off to forge the row.
+    await db.transaction(async (manager) => {
+      await manager.query(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`);
+      await manager.query(
+        `UPDATE audit_events SET resource_name = 'mallory' WHERE tenant_id = $1 AND seq = 4`,
+        [kund.id],
+      );
+      await manager.query(`ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only`);
+    });
+    const res = await admin(app, staff).post(`/api/admin/tenants/${kund.slug}/audit/verify`).expect(200);
+    expect(res.body).toMatchObject({ valid: false, firstBrokenSeq: '4', checked: 3 });
+  });
+
+  it('refuses UPDATE and DELETE of audit rows, and TRUNCATE (AUD-02)', async () => {
+    const kund = await givenTenant(app);
+    await expect(
+      db.query(`UPDATE audit_events SET resource_name = 'x' WHERE tenant_id = $1`, [kund.id]),
+    ).rejects.toThrow(/append-only/);
+    await expect(db.query(`DELETE FROM audit_events WHERE tenant_id = $1`, [kund.id])).rejects.toThrow(
+      /append-only/,
+    );
+    await expect(db.query(`UPDATE staff_audit_events SET actor_name = 'x'`)).rejects.toThrow(/append-only/);
+    await expect(db.query(`TRUNCATE audit_events`)).rejects.toThrow(/append-only/);
+    expect(await seqsOf(kund)).toEqual([1, 2]);
+  });
+
+  it("deletes a tenant's audit trail with the tenant", async () => {
+    const kund = await givenTenant(app);
+    await db.query(`DELETE FROM api_keys WHERE tenant_id = $1`, [kund.id]);
+    await db.query(`DELETE FROM tenants WHERE id = $1`, [kund.id]);
+    expect(await seqsOf(kund)).toEqual([]);
+    const heads = await db.query<unknown[]>(`SELECT 1 FROM audit_chain_heads WHERE tenant_id = $1`, [
+      kund.id,
+    ]);
+    expect(heads).toHaveLength(0);
+  });
+
+  it('deletes expired events, moves the anchor and stays verifiable (AUD-06)', async () => {
+    const kund = await givenTenant(app);
+    for (let i = 0; i < 3; i++) await uow.run(kund.id, (tx) => audit.record(tx, userEvent(i)));
+    await sleep(30);
+    const cutoff = new Date();
+    await sleep(30);
+    for (let i = 3; i < 5; i++) await uow.run(kund.id, (tx) => audit.record(tx, userEvent(i)));
+
+    const purged = await app.get(AuditRetentionJob).purge(cutoff);
+    expect(purged.deleted).toBeGreaterThanOrEqual(5);
+    expect(await seqsOf(kund)).toEqual([6, 7, 8]);
+    const verified = await audit.verify({ tenantId: kund.id });
+    expect(verified).toMatchObject({ valid: true, checked: 3, anchorSeq: '6', lastSeq: '8' });
+    const page = await audit.list(kund.id, { action: 'audit.purge', limit: 10 });
+    expect(page.items[0]).toMatchObject({ actorType: 'system', actorName: 'retention', seq: '8' });
+
+    const again = await app.get(AuditRetentionJob).purge(cutoff);
+    expect(await seqsOf(kund)).toEqual([6, 7, 8]);
+    expect(again.deleted).toBe(0);
+  });
+
+  it('keeps staff-token events in their own verifiable chain', async () => {
+    const created = await admin(app, staff)
+      .post('/api/admin/staff-tokens')
+      .send({ name: 'carol' })
+      .expect(201);
+    await admin(app, staff).delete(`/api/admin/staff-tokens/${created.body.keyId}`).expect(204);
+    const rows = await db.query<{ action: string; actor_name: string }[]>(
+      `SELECT action, actor_name FROM staff_audit_events WHERE resource_id = $1 ORDER BY seq`,
+      [created.body.keyId],
+    );
+    expect(rows).toEqual([
+      { action: 'staff-token.create', actor_name: 'chain-staff' },
+      { action: 'staff-token.revoke', actor_name: 'chain-staff' },
+    ]);
+    expect(await audit.verify('staff')).toMatchObject({ valid: true });
+  });
+});
