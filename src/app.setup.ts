@@ -1,4 +1,4 @@
-import { INestApplication, Logger as NestLogger } from '@nestjs/common';
+import { INestApplication, Logger as NestLogger, RawBodyRequest } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
@@ -67,6 +67,8 @@ function parseJsonBody(request: Request, _response: Response, next: NextFunction
     request.body = parseStrictJson(utf8.decode(raw));
     next();
   } catch (error) {
+    // Kept for the failed-request log, which stores a bounded, redacted excerpt (issue #6).
+    (request as RawBodyRequest<Request>).rawBody = raw;
     next(error instanceof ScimError ? error : ScimError.invalidSyntax('The request body is not valid UTF-8'));
   }
 }

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { ScimModule } from '../scim/scim.module';
 import { TenantsModule } from '../tenants/tenants.module';
 import { GroupsController } from './groups.controller';
 import { GroupsService } from './groups.service';
 
 @Module({
-  imports: [TenantsModule, ScimModule],
+  imports: [TenantsModule, ScimModule, AuditModule],
   controllers: [GroupsController],
   providers: [GroupsService],
   exports: [GroupsService],

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { AuditService } from '../audit/audit.service';
+import { diffAttributes } from '../audit/redaction';
 import { Env } from '../config/env';
 import { TenantTx, UnitOfWork } from '../database/unit-of-work';
 import {
@@ -22,13 +24,14 @@ import {
   userNameKey,
 } from '../scim/core';
 import { assertResourceId, checkIfMatch, notFound } from '../scim/scim-resource';
+import { isReturned } from '../scim/scim-params';
 import { SchemaRegistryService } from '../scim/schema-registry.service';
 import type { Tenant } from '../tenants/tenant.entity';
 import { GroupMembersRepository, MemberRow } from './group-members.repository';
 import { GroupColumns, GroupRow, GroupsRepository } from './groups.repository';
+import { memberChanges, subject } from './group-audit';
 import { applyMembership } from './membership';
 import {
-  isReturned,
   MEMBERS_PER_GROUP,
   MEMBERS_PER_LISTED_GROUP,
   membersByGroup,
@@ -65,6 +68,7 @@ export class GroupsService {
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly registries: SchemaRegistryService,
+    private readonly audit: AuditService,
     private readonly env: Env,
   ) {}
 
@@ -117,9 +121,10 @@ export class GroupsService {
     const { columns, doc } = toStorage(resource);
     const loaded = await this.unitOfWork.run(tenant.id, async (tx) => {
       const row = await new GroupsRepository(tx).insert(randomUUID(), columns, doc);
-      const ids = memberIds ?? [];
-      if (ids.length > 0)
-        await applyMembership(new GroupMembersRepository(tx), row.id, [{ kind: 'add', ids }]);
+      const added: MembershipOperation[] = memberIds?.length ? [{ kind: 'add', ids: memberIds }] : [];
+      await applyMembership(new GroupMembersRepository(tx), row.id, added);
+      // In the same transaction as the change (SECURITY.md AUD-01).
+      await this.audit.record(tx, { action: 'group.create', ...subject(row), changes: memberChanges(added) });
       return this.load(tx, tenant, row, projection);
     });
     return this.respond(tenant, loaded, projection);
@@ -151,8 +156,15 @@ export class GroupsService {
         memberIds.length > 0 ? { kind: 'replace', ids: memberIds } : { kind: 'removeAll' };
       const { columns, doc } = toStorage(resource);
       const membersChanged = await applyMembership(new GroupMembersRepository(tx), id, [membership]);
-      const row =
-        membersChanged || !deepEqual(current.doc, doc) ? await groups.update(id, columns, doc) : current;
+      const changed = membersChanged || !deepEqual(current.doc, doc);
+      const row = changed ? await groups.update(id, columns, doc) : current;
+      if (changed) {
+        await this.audit.record(tx, {
+          action: 'group.replace',
+          ...subject(row),
+          changes: { attributes: diffAttributes(current.doc, doc), ...memberChanges([membership]) },
+        });
+      }
       return this.load(tx, tenant, row, options);
     });
     return this.respond(tenant, loaded, options);
@@ -175,7 +187,17 @@ export class GroupsService {
       const membersChanged = await applyMembership(new GroupMembersRepository(tx), id, result.members ?? []);
       if (!result.changed && !membersChanged) return this.load(tx, tenant, current, options);
       const { columns, doc } = toStorage(result.resource);
-      return this.load(tx, tenant, await groups.update(id, columns, doc), options);
+      const row = await groups.update(id, columns, doc);
+      // Entra's member PATCHes only touch members: those are 'group.members' events, the rest 'group.patch'.
+      await this.audit.record(tx, {
+        action: result.changed ? 'group.patch' : 'group.members',
+        ...subject(row),
+        changes: {
+          ...(result.changed ? { attributes: diffAttributes(current.doc, doc) } : {}),
+          ...memberChanges(result.members ?? []),
+        },
+      });
+      return this.load(tx, tenant, row, options);
     });
     return this.respond(tenant, loaded, options);
   }
@@ -189,6 +211,7 @@ export class GroupsService {
       if (!current) throw notFound(GROUP, id);
       checkIfMatch(ifMatch, current.version);
       await groups.delete(id);
+      await this.audit.record(tx, { action: 'group.delete', ...subject(current) });
     });
   }
 

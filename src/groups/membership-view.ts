@@ -1,11 +1,5 @@
 // How memberships appear in responses: Group `members` and User `groups` (RFC 7643 §4.1.2, §4.2).
-import {
-  JsonObject,
-  ProjectionOptions,
-  projectResource,
-  resourceLocation,
-  SchemaRegistry,
-} from '../scim/core';
+import { JsonObject, resourceLocation, SchemaRegistry } from '../scim/core';
 import type { MemberRow } from './group-members.repository';
 
 /**
@@ -19,24 +13,6 @@ export const MEMBERS_PER_GROUP = 10_000;
 
 /** Lists render at most this many members per group: a page of 200 groups stays ≤ 200,000 member entries. */
 export const MEMBERS_PER_LISTED_GROUP = 1_000;
-
-/**
- * Whether a response with this projection would carry the attribute (RFC 7644 §3.9, RFC 7643 §7 `returned`),
- * decided by the core's own projection on a probe value: `excludedAttributes=members` (ENTRA E15/E16) then
- * never touches the membership table.
- */
-export function isReturned(
-  registry: SchemaRegistry,
-  resourceType: string,
-  projection: ProjectionOptions,
-  attributeName: string,
-): boolean {
-  const attribute = registry.coreAttributes(resourceType).find((a) => a.name === attributeName);
-  if (!attribute) return false;
-  const element = Object.fromEntries((attribute.subAttributes ?? []).map((sub) => [sub.name, 'probe']));
-  const probe = { schemas: [], [attributeName]: [element] };
-  return projectResource(probe, registry, resourceType, projection)[attributeName] !== undefined;
-}
 
 /** `members` of one group: value, $ref (generated, never stored: H-71), type and a display name. */
 export function renderMembers(registry: SchemaRegistry, baseUrl: string, rows: MemberRow[]): JsonObject[] {

@@ -1,4 +1,4 @@
-import { ProjectionOptions } from './core';
+import { projectResource, ProjectionOptions, SchemaRegistry } from './core';
 
 /**
  * `attributes` / `excludedAttributes` from a query string, for single-resource responses (RFC 7644 §3.9):
@@ -18,4 +18,22 @@ export function projectionFrom(query: Record<string, unknown>): ProjectionOption
     attributes: names(byLowerName.get('attributes')),
     excludedAttributes: names(byLowerName.get('excludedattributes')),
   };
+}
+
+/**
+ * Whether a response with this projection would carry the attribute (RFC 7644 §3.9, RFC 7643 §7 `returned`),
+ * decided by the core's own projection on a probe value: `excludedAttributes=members` (ENTRA E15/E16) then
+ * never touches the membership table.
+ */
+export function isReturned(
+  registry: SchemaRegistry,
+  resourceType: string,
+  projection: ProjectionOptions,
+  attributeName: string,
+): boolean {
+  const attribute = registry.coreAttributes(resourceType).find((a) => a.name === attributeName);
+  if (!attribute) return false;
+  const element = Object.fromEntries((attribute.subAttributes ?? []).map((sub) => [sub.name, 'probe']));
+  const probe = { schemas: [], [attributeName]: [element] };
+  return projectResource(probe, registry, resourceType, projection)[attributeName] !== undefined;
 }

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { ScimModule } from '../scim/scim.module';
 import { TenantsModule } from '../tenants/tenants.module';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [TenantsModule, ScimModule],
+  imports: [TenantsModule, ScimModule, AuditModule],
   controllers: [UsersController],
   providers: [UsersService],
   exports: [UsersService],

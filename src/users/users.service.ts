@@ -2,36 +2,32 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Env } from '../config/env';
 import { UnitOfWork } from '../database/unit-of-work';
+import { AuditService } from '../audit/audit.service';
+import { diffAttributes } from '../audit/redaction';
 import {
   applyPatch,
   buildListResponse,
   buildMeta,
-  deepEqual,
   isJsonObject,
-  JsonObject,
   ListResponse,
   parseListParams,
   projectResource,
   ProjectionOptions,
   resourceLocation,
-  SCHEMA_URNS,
   ScimError,
   ScimResource,
   SchemaRegistry,
-  userNameKey,
 } from '../scim/core';
+import { isReturned } from '../scim/scim-params';
 import { assertResourceId, checkIfMatch, notFound } from '../scim/scim-resource';
 import { SchemaRegistryService } from '../scim/schema-registry.service';
 import type { Tenant } from '../tenants/tenant.entity';
-import { isReturned } from '../groups/membership-view';
-import { UserColumns, UserGroupRow, UserRow, UsersRepository } from './users.repository';
+import { patchable, toStorage, unchanged, withManager } from './user-document';
+import { UserGroupRow, UserRow, UsersRepository } from './users.repository';
 
 const USER = 'User';
-const ENTERPRISE = SCHEMA_URNS.enterpriseUser;
 /** Direct memberships per user id, when the response shows `groups`. */
 type Memberships = Map<string, UserGroupRow[]>;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A user as sent to the client, with the version its ETag header carries. */
 export interface UserResponse {
@@ -53,6 +49,7 @@ export class UsersService {
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly registries: SchemaRegistryService,
+    private readonly audit: AuditService,
     private readonly env: Env,
   ) {}
 
@@ -84,9 +81,12 @@ export class UsersService {
   async create(tenant: Tenant, body: unknown, projection: ProjectionOptions = {}): Promise<UserResponse> {
     const registry = this.registries.for(tenant);
     const { columns, doc } = toStorage(registry.parse(USER, body, 'create'));
-    const row = await this.unitOfWork.run(tenant.id, (tx) =>
-      new UsersRepository(tx).insert(randomUUID(), columns, doc),
-    );
+    const row = await this.unitOfWork.run(tenant.id, async (tx) => {
+      const created = await new UsersRepository(tx).insert(randomUUID(), columns, doc);
+      // In the same transaction as the change (SECURITY.md AUD-01).
+      await this.audit.record(tx, { action: 'user.create', ...this.subject(created) });
+      return created;
+    });
     return this.respond(tenant, row, projection);
   }
 
@@ -110,7 +110,11 @@ export class UsersService {
       const { columns, doc } = toStorage(
         registry.parse(USER, body, 'replace', { existing: patchable(current) }),
       );
-      const stored = unchanged(current, columns, doc) ? current : await users.update(id, columns, doc);
+      let stored = current;
+      if (!unchanged(current, columns, doc)) {
+        stored = await users.update(id, columns, doc);
+        await this.audit.record(tx, { action: 'user.replace', ...this.subject(stored, current) });
+      }
       return { row: stored, groups: await this.memberships(users, tenant, [stored], options) };
     });
     return this.respond(tenant, row, options, groups);
@@ -131,6 +135,7 @@ export class UsersService {
       if (result.changed) {
         const { columns, doc } = toStorage(result.resource);
         stored = await users.update(id, columns, doc);
+        await this.audit.record(tx, { action: 'user.patch', ...this.subject(stored, current) });
       }
       return { row: stored, groups: await this.memberships(users, tenant, [stored], options) };
     });
@@ -145,7 +150,18 @@ export class UsersService {
       if (!current) throw notFound(USER, id);
       checkIfMatch(ifMatch, current.version);
       await users.delete(id);
+      await this.audit.record(tx, { action: 'user.delete', ...this.subject(current) });
     });
+  }
+
+  /** Who an audit event is about and, for an update, what changed (attribute names, old and new values). */
+  private subject(row: UserRow, before?: UserRow) {
+    return {
+      resourceType: 'User' as const,
+      resourceId: row.id,
+      resourceName: row.userName,
+      changes: before ? { attributes: diffAttributes(patchable(before), patchable(row)) } : null,
+    };
   }
 
   /**
@@ -207,88 +223,4 @@ export class UsersService {
       }),
     };
   }
-}
-
-/** The stored document plus the manager reference, as the PATCH engine and PUT's immutability check see it. */
-function patchable(row: UserRow): ScimResource {
-  return withManager(row.doc, row.managerId);
-}
-
-/**
- * The manager lives in a column with a foreign key to the same tenant's users (ON DELETE SET NULL), so a
- * deleted manager disappears from every report consistently: it is cleared, never left dangling (issue #4).
- * It is always rendered as the complex form {"value": id} (ENTRA.md E7), plus $ref when a location is known.
- */
-function withManager(
-  doc: JsonObject,
-  managerId: string | null,
-  location?: (id: string) => string,
-): JsonObject {
-  if (!managerId) return doc;
-  const extension = isJsonObject(doc[ENTERPRISE]) ? doc[ENTERPRISE] : {};
-  const manager: JsonObject = { value: managerId, ...(location ? { $ref: location(managerId) } : {}) };
-  const schemas = Array.isArray(doc.schemas) ? doc.schemas : [SCHEMA_URNS.user];
-  return {
-    ...doc,
-    schemas: schemas.includes(ENTERPRISE) ? schemas : [...schemas, ENTERPRISE],
-    [ENTERPRISE]: { ...extension, manager },
-  };
-}
-
-/** Splits a validated resource into the columns and the document (without the manager, kept in its column). */
-function toStorage(resource: ScimResource): { columns: UserColumns; doc: JsonObject } {
-  const { id: _id, meta: _meta, groups: _groups, ...doc } = resource;
-  let managerId: string | null = null;
-  const extension = doc[ENTERPRISE];
-  if (isJsonObject(extension)) {
-    const { manager, ...rest } = extension;
-    const value = isJsonObject(manager) ? manager.value : undefined;
-    if (typeof value === 'string' && value !== '') {
-      // Only ids of this tenant's users can be managers; the foreign key checks existence (400, not 500).
-      if (!UUID.test(value)) throw ScimError.invalidValue(`manager '${value}' is not a user of this tenant`);
-      managerId = value;
-    }
-    if (Object.keys(rest).length > 0) doc[ENTERPRISE] = rest;
-    else {
-      delete doc[ENTERPRISE];
-      if (Array.isArray(doc.schemas)) doc.schemas = doc.schemas.filter((urn) => urn !== ENTERPRISE);
-    }
-  }
-  const userName = doc.userName as string; // required and validated as a string by the schema
-  const name = isJsonObject(doc.name) ? doc.name : {};
-  return {
-    doc,
-    columns: {
-      userName,
-      userNameKey: userNameKey(userName),
-      externalId: text(doc.externalId),
-      active: doc.active !== false, // RFC 7643 §4.1.1: absent means active
-      displayName: text(doc.displayName),
-      givenName: text(name.givenName),
-      familyName: text(name.familyName),
-      email: preferredEmail(doc.emails),
-      managerId,
-    },
-  };
-}
-
-function text(value: unknown): string | null {
-  return typeof value === 'string' ? value : null;
-}
-
-/** The primary e-mail, else the work one, else the first (what Entra matches on: ENTRA.md E3). */
-function preferredEmail(emails: unknown): string | null {
-  if (!Array.isArray(emails)) return null;
-  const entries = emails.filter(isJsonObject);
-  const chosen =
-    entries.find((e) => e.primary === true) ??
-    entries.find((e) => e.type === 'work') ??
-    entries[0] ??
-    undefined;
-  return chosen ? text(chosen.value) : null;
-}
-
-function unchanged(current: UserRow, columns: UserColumns, doc: JsonObject): boolean {
-  // jsonb does not keep key order, so compare structurally.
-  return current.managerId === columns.managerId && deepEqual(current.doc, doc);
 }
