@@ -296,7 +296,7 @@ async function postgresBatchInsert(databaseUrl: string, memberIds: string[]): Pr
   await client.connect();
   try {
     await client.query(
-      'CREATE TABLE bench_members (LIKE scim_group_members INCLUDING DEFAULTS INCLUDING INDEXES)',
+      'CREATE TABLE bench_members (LIKE scim_group_members INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING INDEXES)',
     );
     const [{ tenant_id: tenantId, group_id: groupId }] = (
       await client.query<{ tenant_id: string; group_id: string }>(
@@ -308,16 +308,18 @@ async function postgresBatchInsert(databaseUrl: string, memberIds: string[]): Pr
         `SELECT column_name FROM information_schema.columns WHERE table_name = 'bench_members' AND is_generated = 'NEVER' ORDER BY ordinal_position`,
       )
     ).rows.map((row) => row.column_name);
-    const values = columns.map((column) => {
-      if (column === 'tenant_id') return '$1::uuid';
-      if (column === 'group_id') return '$2::uuid';
-      if (column === 'user_id' || column === 'member_id') return 'm';
-      if (column === 'member_type') return `'User'`;
-      return 'DEFAULT';
-    });
+    // Only what the service itself writes; generated and defaulted columns fill themselves.
+    const memberColumn = columns.includes('user_id') ? 'user_id' : 'member_id';
+    const written: Record<string, string> = {
+      tenant_id: '$1::uuid',
+      group_id: '$2::uuid',
+      [memberColumn]: 'm',
+    };
+    if (columns.includes('member_type')) written.member_type = `'User'`;
+    const names = Object.keys(written);
     const started = performance.now();
     await client.query(
-      `INSERT INTO bench_members (${columns.join(', ')}) SELECT ${values.join(', ')} FROM unnest($3::uuid[]) AS m`,
+      `INSERT INTO bench_members (${names.join(', ')}) SELECT ${Object.values(written).join(', ')} FROM unnest($3::uuid[]) AS m`,
       [tenantId, groupId, memberIds],
     );
     const seconds = (performance.now() - started) / 1000;

@@ -112,7 +112,7 @@ export class AuditService {
     const event: AuditEvent = {
       tenantId: chain === 'staff' ? null : chain.tenantId,
       seq: String(BigInt(head.lastSeq) + 1n),
-      occurredAt: await this.events.now(tx.manager),
+      occurredAt: head.at,
       ...fields,
     };
     const rowHash = chainHash(head.lastHash, event);
@@ -194,7 +194,7 @@ export class AuditService {
   private contextActor(): AuditActor {
     if (!this.cls.isActive()) return { type: 'system', name: 'operator' };
     const tokenId = this.cls.get('tokenId');
-    if (tokenId) return { type: 'token', id: tokenId };
+    if (tokenId) return { type: 'token', id: tokenId, name: this.cls.get('tokenName') ?? null };
     return this.staffActor();
   }
 

@@ -8,5 +8,7 @@ export interface RequestContextStore extends ClsStore {
   requestId?: string;
   tenantId?: string;
   tokenId?: string;
+  /** The token's name (e.g. "entra"), for audit events without another database read. */
+  tokenName?: string;
   staffToken?: string;
 }

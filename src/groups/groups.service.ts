@@ -123,9 +123,10 @@ export class GroupsService {
       const row = await new GroupsRepository(tx).insert(randomUUID(), columns, doc);
       const added: MembershipOperation[] = memberIds?.length ? [{ kind: 'add', ids: memberIds }] : [];
       await applyMembership(new GroupMembersRepository(tx), row.id, added);
-      // In the same transaction as the change (SECURITY.md AUD-01).
+      const loaded = await this.load(tx, tenant, row, projection);
+      // In the same transaction as the change (AUD-01), and last: the chain head stays locked until COMMIT.
       await this.audit.record(tx, { action: 'group.create', ...subject(row), changes: memberChanges(added) });
-      return this.load(tx, tenant, row, projection);
+      return loaded;
     });
     return this.respond(tenant, loaded, projection);
   }
@@ -158,6 +159,7 @@ export class GroupsService {
       const membersChanged = await applyMembership(new GroupMembersRepository(tx), id, [membership]);
       const changed = membersChanged || !deepEqual(current.doc, doc);
       const row = changed ? await groups.update(id, columns, doc) : current;
+      const loaded = await this.load(tx, tenant, row, options);
       if (changed) {
         await this.audit.record(tx, {
           action: 'group.replace',
@@ -165,7 +167,7 @@ export class GroupsService {
           changes: { attributes: diffAttributes(current.doc, doc), ...memberChanges([membership]) },
         });
       }
-      return this.load(tx, tenant, row, options);
+      return loaded;
     });
     return this.respond(tenant, loaded, options);
   }
@@ -188,6 +190,7 @@ export class GroupsService {
       if (!result.changed && !membersChanged) return this.load(tx, tenant, current, options);
       const { columns, doc } = toStorage(result.resource);
       const row = await groups.update(id, columns, doc);
+      const loaded = await this.load(tx, tenant, row, options);
       // Entra's member PATCHes only touch members: those are 'group.members' events, the rest 'group.patch'.
       await this.audit.record(tx, {
         action: result.changed ? 'group.patch' : 'group.members',
@@ -197,7 +200,7 @@ export class GroupsService {
           ...memberChanges(result.members ?? []),
         },
       });
-      return this.load(tx, tenant, row, options);
+      return loaded;
     });
     return this.respond(tenant, loaded, options);
   }

@@ -47,6 +47,7 @@ export class TenantGuard implements CanActivate {
     request.tenant = tenant;
     this.context.set('tenantId', tenant.id);
     this.context.set('tokenId', apiKey.keyId);
+    this.context.set('tokenName', apiKey.name);
     return true;
   }
 }

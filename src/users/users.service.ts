@@ -110,12 +110,12 @@ export class UsersService {
       const { columns, doc } = toStorage(
         registry.parse(USER, body, 'replace', { existing: patchable(current) }),
       );
-      let stored = current;
-      if (!unchanged(current, columns, doc)) {
-        stored = await users.update(id, columns, doc);
-        await this.audit.record(tx, { action: 'user.replace', ...this.subject(stored, current) });
-      }
-      return { row: stored, groups: await this.memberships(users, tenant, [stored], options) };
+      const changed = !unchanged(current, columns, doc);
+      const stored = changed ? await users.update(id, columns, doc) : current;
+      const groups = await this.memberships(users, tenant, [stored], options);
+      // Last before COMMIT: the audit chain head stays locked until then (docs/PERFORMANCE.md).
+      if (changed) await this.audit.record(tx, { action: 'user.replace', ...this.subject(stored, current) });
+      return { row: stored, groups };
     });
     return this.respond(tenant, row, options, groups);
   }
@@ -135,9 +135,12 @@ export class UsersService {
       if (result.changed) {
         const { columns, doc } = toStorage(result.resource);
         stored = await users.update(id, columns, doc);
-        await this.audit.record(tx, { action: 'user.patch', ...this.subject(stored, current) });
       }
-      return { row: stored, groups: await this.memberships(users, tenant, [stored], options) };
+      const groups = await this.memberships(users, tenant, [stored], options);
+      // Last before COMMIT: the audit chain head stays locked until then (docs/PERFORMANCE.md).
+      if (result.changed)
+        await this.audit.record(tx, { action: 'user.patch', ...this.subject(stored, current) });
+      return { row: stored, groups };
     });
     return this.respond(tenant, row, options, groups);
   }
