@@ -13,6 +13,7 @@ import {
   Res,
 } from '@nestjs/common';
 import { ApiBody, ApiExcludeEndpoint, ApiOperation, ApiParam, ApiQuery, ApiResponse } from '@nestjs/swagger';
+import { GROUP_MODEL, listResponseModel, PATCH_OP_MODEL } from '../scim/openapi-models';
 import type { Response } from 'express';
 import { ListResponse, ProjectionOptions, ScimResource, weakEtag } from '../scim/core';
 import { methodNotAllowed, ScimController } from '../scim/scim-controller.decorator';
@@ -54,6 +55,7 @@ export class GroupsController {
     status: 200,
     description:
       'ListResponse; no match is totalResults 0, never 404 (ENTRA.md E3). With members: at most 1,000 per group.',
+    schema: listResponseModel(GROUP_MODEL),
   })
   list(@CurrentTenant() tenant: Tenant, @Query() query: QueryParams): Promise<ListResponse> {
     return this.groups.list(tenant, query);
@@ -72,13 +74,17 @@ export class GroupsController {
     summary: 'Create a group (RFC 7644 §3.3; ENTRA.md E14); 409 uniqueness on a taken displayName',
   })
   @ApiBody({
-    schema: { type: 'object' },
+    schema: GROUP_MODEL,
     examples: {
       'Entra (E14)': { value: GROUP_EXAMPLES.create },
       'Okta, with members': { value: GROUP_EXAMPLES.createWithMembers },
     },
   })
-  @ApiResponse({ status: 201, description: 'The stored group, with Location and ETag headers' })
+  @ApiResponse({
+    status: 201,
+    description: 'The stored group, with Location and ETag headers',
+    schema: GROUP_MODEL,
+  })
   async create(
     @CurrentTenant() tenant: Tenant,
     @Body() body: unknown,
@@ -97,7 +103,7 @@ export class GroupsController {
   })
   @ApiParam({ name: 'id', description: 'The id the server assigned' })
   @ApiQuery({ name: 'excludedAttributes', required: false, example: 'members' })
-  @ApiResponse({ status: 200, description: 'The group, with its ETag' })
+  @ApiResponse({ status: 200, description: 'The group, with its ETag', schema: GROUP_MODEL })
   @ApiResponse({ status: 304, description: 'If-None-Match names the current version' })
   async get(
     @CurrentTenant() tenant: Tenant,
@@ -116,7 +122,7 @@ export class GroupsController {
 
   @Put(':id')
   @ApiOperation({ summary: 'Replace a group and its members (RFC 7644 §3.5.1); never creates' })
-  @ApiBody({ schema: { example: GROUP_EXAMPLES.createWithMembers } })
+  @ApiBody({ schema: { ...GROUP_MODEL, example: GROUP_EXAMPLES.createWithMembers } })
   async replace(
     @CurrentTenant() tenant: Tenant,
     @Param('id') id: string,
@@ -139,7 +145,7 @@ export class GroupsController {
     description:
       '204 No Content by default; 200 with the group when attributes or excludedAttributes is given.',
   })
-  @ApiBody({ schema: { type: 'object' }, examples: GROUP_EXAMPLES.patch })
+  @ApiBody({ schema: PATCH_OP_MODEL, examples: GROUP_EXAMPLES.patch })
   @ApiResponse({ status: 204, description: 'Applied (default)' })
   @ApiResponse({
     status: 200,

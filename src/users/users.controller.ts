@@ -13,6 +13,7 @@ import {
   Res,
 } from '@nestjs/common';
 import { ApiBody, ApiExcludeEndpoint, ApiOperation, ApiParam, ApiQuery, ApiResponse } from '@nestjs/swagger';
+import { listResponseModel, PATCH_OP_MODEL, USER_MODEL } from '../scim/openapi-models';
 import type { Response } from 'express';
 import { ListResponse, ScimResource, weakEtag } from '../scim/core';
 import { methodNotAllowed, ScimController } from '../scim/scim-controller.decorator';
@@ -49,6 +50,7 @@ export class UsersController {
   @ApiResponse({
     status: 200,
     description: 'ListResponse; no match is totalResults 0, never 404 (ENTRA.md E3)',
+    schema: listResponseModel(USER_MODEL),
   })
   list(@CurrentTenant() tenant: Tenant, @Query() query: QueryParams): Promise<ListResponse> {
     return this.users.list(tenant, query);
@@ -64,8 +66,12 @@ export class UsersController {
 
   @Post()
   @ApiOperation({ summary: 'Create a user (RFC 7644 §3.3); 409 uniqueness on a taken userName' })
-  @ApiBody({ schema: { example: ENTRA_EXAMPLES.create } })
-  @ApiResponse({ status: 201, description: 'The stored user, with Location and ETag headers' })
+  @ApiBody({ schema: { ...USER_MODEL, example: ENTRA_EXAMPLES.create } })
+  @ApiResponse({
+    status: 201,
+    description: 'The stored user, with Location and ETag headers',
+    schema: USER_MODEL,
+  })
   async create(
     @CurrentTenant() tenant: Tenant,
     @Body() body: unknown,
@@ -78,7 +84,7 @@ export class UsersController {
   @Get(':id')
   @ApiOperation({ summary: 'Get a user (RFC 7644 §3.4.1)' })
   @ApiParam({ name: 'id', description: 'The id the server assigned' })
-  @ApiResponse({ status: 200, description: 'The user, with its ETag' })
+  @ApiResponse({ status: 200, description: 'The user, with its ETag', schema: USER_MODEL })
   @ApiResponse({ status: 304, description: 'If-None-Match names the current version' })
   async get(
     @CurrentTenant() tenant: Tenant,
@@ -97,7 +103,7 @@ export class UsersController {
 
   @Put(':id')
   @ApiOperation({ summary: 'Replace a user (RFC 7644 §3.5.1); never creates' })
-  @ApiBody({ schema: { example: ENTRA_EXAMPLES.create } })
+  @ApiBody({ schema: { ...USER_MODEL, example: ENTRA_EXAMPLES.create } })
   async replace(
     @CurrentTenant() tenant: Tenant,
     @Param('id') id: string,
@@ -111,7 +117,12 @@ export class UsersController {
 
   @Patch(':id')
   @ApiOperation({ summary: 'Modify a user (RFC 7644 §3.5.2); 200 with the full user (ENTRA.md E8)' })
-  @ApiBody({ schema: { type: 'object' }, examples: ENTRA_EXAMPLES.patch })
+  @ApiBody({ schema: PATCH_OP_MODEL, examples: ENTRA_EXAMPLES.patch })
+  @ApiResponse({
+    status: 200,
+    description: 'The full user after the change (ENTRA.md E8)',
+    schema: USER_MODEL,
+  })
   async patch(
     @CurrentTenant() tenant: Tenant,
     @Param('id') id: string,

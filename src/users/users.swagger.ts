@@ -2,6 +2,7 @@
 // SCIM error responses every route can give.
 import { applyDecorators } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
+import { ERROR_MODEL } from '../scim/openapi-models';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -64,6 +65,7 @@ export const ENTRA_EXAMPLES = {
 export function SCIM_ERROR_RESPONSES() {
   const envelope = (status: string, scimType?: string, detail = '…') => ({
     schema: {
+      ...ERROR_MODEL,
       example: {
         schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
         status,
