@@ -9,7 +9,6 @@ import {
   buildListResponse,
   buildMeta,
   deepEqual,
-  isJsonObject,
   JsonObject,
   ListResponse,
   MembershipOperation,
@@ -17,13 +16,12 @@ import {
   projectResource,
   ProjectionOptions,
   resourceLocation,
-  ScimError,
   ScimResource,
   SchemaRegistry,
   splitMembers,
   userNameKey,
 } from '../scim/core';
-import { assertResourceId, checkIfMatch, notFound } from '../scim/scim-resource';
+import { assertReplaceTarget, assertResourceId, checkIfMatch, notFound } from '../scim/scim-resource';
 import { isReturned } from '../scim/scim-params';
 import { SchemaRegistryService } from '../scim/schema-registry.service';
 import type { Tenant } from '../tenants/tenant.entity';
@@ -141,10 +139,7 @@ export class GroupsService {
     body: unknown,
     options: WriteOptions = {},
   ): Promise<GroupResponse> {
-    assertResourceId(id, GROUP);
-    if (isJsonObject(body) && body.id !== undefined && body.id !== id) {
-      throw ScimError.invalidValue('The id in the body does not match the id in the URL');
-    }
+    assertReplaceTarget(id, body, GROUP);
     const registry = this.registries.for(tenant);
     const loaded = await this.unitOfWork.run(tenant.id, async (tx) => {
       const groups = new GroupsRepository(tx);

@@ -1,5 +1,5 @@
 // HTTP rules shared by every SCIM resource endpoint (Users, Groups): ids, ETags, locations.
-import { parseEtag, ScimError } from './core';
+import { isJsonObject, parseEtag, ScimError } from './core';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -9,6 +9,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  */
 export function assertResourceId(id: string, resourceType: string): void {
   if (!UUID.test(id)) throw notFound(resourceType, id);
+}
+
+/** PUT (RFC 7644 §3.5.1): a valid id in the URL, and an `id` in the body, if any, that is the same. */
+export function assertReplaceTarget(id: string, body: unknown, resourceType: string): void {
+  assertResourceId(id, resourceType);
+  if (isJsonObject(body) && body.id !== undefined && body.id !== id) {
+    throw ScimError.invalidValue('The id in the body does not match the id in the URL');
+  }
 }
 
 /** One 404 for unknown, deleted and other tenants' ids (SECURITY.md SEC-API1-a). */

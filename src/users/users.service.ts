@@ -8,18 +8,16 @@ import {
   applyPatch,
   buildListResponse,
   buildMeta,
-  isJsonObject,
   ListResponse,
   parseListParams,
   projectResource,
   ProjectionOptions,
   resourceLocation,
-  ScimError,
   ScimResource,
   SchemaRegistry,
 } from '../scim/core';
 import { isReturned } from '../scim/scim-params';
-import { assertResourceId, checkIfMatch, notFound } from '../scim/scim-resource';
+import { assertReplaceTarget, assertResourceId, checkIfMatch, notFound } from '../scim/scim-resource';
 import { SchemaRegistryService } from '../scim/schema-registry.service';
 import type { Tenant } from '../tenants/tenant.entity';
 import { patchable, toStorage, unchanged, withManager } from './user-document';
@@ -97,10 +95,7 @@ export class UsersService {
     body: unknown,
     options: WriteOptions = {},
   ): Promise<UserResponse> {
-    assertResourceId(id, USER);
-    if (isJsonObject(body) && body.id !== undefined && body.id !== id) {
-      throw ScimError.invalidValue('The id in the body does not match the id in the URL');
-    }
+    assertReplaceTarget(id, body, USER);
     const registry = this.registries.for(tenant);
     const { row, groups } = await this.unitOfWork.run(tenant.id, async (tx) => {
       const users = new UsersRepository(tx);
