@@ -12,7 +12,10 @@ async function bootstrap(): Promise<void> {
   configureApp(app);
   const env = app.get(Env);
   exitGracefullyOnSignals(app, env.SHUTDOWN_GRACE_MS);
-  await app.listen(env.PORT, env.HOST);
+  const server = await app.listen(env.PORT, env.HOST);
+  // Slow clients (one byte every few seconds) are cut off instead of holding sockets (SECURITY.md REL-LIM-06, H-70).
+  server.headersTimeout = env.HTTP_HEADERS_TIMEOUT_MS;
+  server.requestTimeout = env.HTTP_REQUEST_TIMEOUT_MS;
 }
 
 void bootstrap();

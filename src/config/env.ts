@@ -58,6 +58,25 @@ export class Env {
   @Max(200)
   DB_POOL_SIZE: number = 10;
 
+  /** statement_timeout of the service's connections, in milliseconds (REL-LIM-05). */
+  @IsInt()
+  @Min(100)
+  DB_STATEMENT_TIMEOUT_MS: number = 15000;
+
+  /** idle_in_transaction_session_timeout of the service's connections, in milliseconds (REL-LIM-05). */
+  @IsInt()
+  @Min(100)
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: number = 10000;
+
+  /** HTTP: time to receive a request's headers, and the whole request, in milliseconds (slow clients, REL-LIM-06). */
+  @IsInt()
+  @Min(1000)
+  HTTP_HEADERS_TIMEOUT_MS: number = 10000;
+
+  @IsInt()
+  @Min(1000)
+  HTTP_REQUEST_TIMEOUT_MS: number = 30000;
+
   /** Tenants live at <slug>.<domain> for each of these domains. */
   @Transform(list)
   @IsString({ each: true })

@@ -11,9 +11,16 @@ import { ENTITIES } from './entities';
  * (`npm run migration:run`); the embedded database applies them when it opens, so `npm start` works on an empty
  * data folder (issue #2).
  */
-export function dataSourceOptions(
-  env: Pick<Env, 'DATABASE_URL' | 'DATA_DIR' | 'DB_POOL_SIZE'>,
-): DataSourceOptions {
+type DatabaseEnv = Pick<
+  Env,
+  | 'DATABASE_URL'
+  | 'DATA_DIR'
+  | 'DB_POOL_SIZE'
+  | 'DB_STATEMENT_TIMEOUT_MS'
+  | 'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS'
+>;
+
+export function dataSourceOptions(env: DatabaseEnv): DataSourceOptions {
   const common = {
     type: 'postgres' as const,
     entities: ENTITIES,
@@ -34,7 +41,13 @@ export function dataSourceOptions(
       url: env.DATABASE_URL,
       poolSize: env.DB_POOL_SIZE,
       migrationsRun: false,
-      extra: { connectionTimeoutMillis: 5000 },
+      extra: {
+        // A request waits at most this long for a pooled connection, then gets 503 (REL-RATE-05, REL-FAIL-01).
+        connectionTimeoutMillis: 5000,
+        // No statement runs, and no transaction idles, long enough to hold a request past Entra's 60 s timeout
+        // (ENTRA.md E23) or to pin locks and connections (SECURITY.md REL-LIM-05).
+        options: `-c statement_timeout=${env.DB_STATEMENT_TIMEOUT_MS} -c idle_in_transaction_session_timeout=${env.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS}`,
+      },
     };
   }
   const Pool = embeddedPoolClass({ dataDir: env.DATA_DIR });

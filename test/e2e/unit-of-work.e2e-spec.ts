@@ -2,6 +2,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource } from 'typeorm';
 import { UnitOfWork } from '../../src/database/unit-of-work';
 import { createTestApp, givenTenant } from '../support/app';
+import { EMBEDDED } from '../support/database';
 
 describe('tenant-scoped unit of work (issue #2, SECURITY.md TEN-01/TEN-03)', () => {
   let app: NestExpressApplication;
@@ -54,4 +55,17 @@ describe('tenant-scoped unit of work (issue #2, SECURITY.md TEN-01/TEN-03)', () 
   it('refuses a tenant id that is not a uuid', async () => {
     await expect(app.get(UnitOfWork).run("x'; DROP TABLE tenants; --", async () => 1)).rejects.toThrow();
   });
+
+  // PGlite is in-process and single-connection: there is no session to hold past a timeout.
+  (EMBEDDED ? it.skip : it)(
+    'bounds statements and idle transactions on PostgreSQL (REL-LIM-05)',
+    async () => {
+      const [row] = await app
+        .get(DataSource)
+        .query(
+          `SELECT current_setting('statement_timeout') AS statement, current_setting('idle_in_transaction_session_timeout') AS idle`,
+        );
+      expect(row).toEqual({ statement: '15s', idle: '10s' });
+    },
+  );
 });
