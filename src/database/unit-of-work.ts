@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { sqlStateOf } from './database-errors';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { isUuid } from '../common/uuid';
 
 /** One tenant request's transaction: repositories are built on its manager, so every query shares it. */
 export class TenantTx {
@@ -38,7 +37,7 @@ export class UnitOfWork {
   constructor(private readonly dataSource: DataSource) {}
 
   async run<T>(tenantId: string, work: (tx: TenantTx) => Promise<T>): Promise<T> {
-    if (!UUID.test(tenantId)) throw new Error('UnitOfWork.run needs a tenant uuid');
+    if (!isUuid(tenantId)) throw new Error('UnitOfWork.run needs a tenant uuid');
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.once(tenantId, work);

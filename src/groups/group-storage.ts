@@ -1,5 +1,6 @@
 // How Group attributes map to scim_groups / scim_group_members, for the filter compiler and sorting (issue #5).
 import { ColumnStorage, FilterStorage, JoinStorage, ResolvedAttribute, userNameKey } from '../scim/core';
+import { sortExpression } from '../scim/sort-expression';
 
 const column = (sql: string, type: ColumnStorage['type'], caseExact: boolean, key?: ColumnStorage['key']) =>
   ({ kind: 'column', sql, type, caseExact, ...(key ? { key } : {}) }) as const;
@@ -34,20 +35,15 @@ export const GROUP_FILTER_STORAGE: FilterStorage = {
 };
 
 /**
- * ORDER BY expression for sortBy (RFC 7644 §3.4.2.3): a column when there is one, else the document's text.
- * `members` is not in the document, so sorting by it orders by nothing (every value NULL, then the stable
- * tiebreak), which §3.4.2.3 allows for multi-valued attributes without a primary value.
+ * ORDER BY expression for sortBy: displayName sorts on the name as sent. `members` is not in the document, so
+ * sorting by it orders by nothing (every value NULL, then the stable tiebreak), which RFC 7644 §3.4.2.3 allows
+ * for multi-valued attributes without a primary value.
  */
 export function groupSortExpression(attribute: ResolvedAttribute): string {
-  const byColumn = (GROUP_COLUMNS as Record<string, ColumnStorage>)[attribute.path];
-  if (byColumn)
-    return attribute.path === 'displayName' ? 'g.display_name' : byColumn.sql.replace(/::text$/, '');
-  if (attribute.attribute.multiValued) return 'NULL';
-  const keys = [
-    ...(attribute.extension ? [attribute.schema.id] : []),
-    attribute.attribute.name,
-    ...(attribute.subAttribute ? [attribute.subAttribute.name] : []),
-  ];
-  // Keys come from the registry (trusted names), never from the request text.
-  return `(g.doc #>> '{${keys.map((key) => `"${key.replace(/"/g, '')}"`).join(',')}}')`;
+  if (attribute.attribute.name === 'members') return 'NULL';
+  return sortExpression(attribute, {
+    columns: GROUP_COLUMNS,
+    document: 'g.doc',
+    sortColumns: { displayName: 'g.display_name' },
+  });
 }

@@ -18,20 +18,13 @@ import type { Response } from 'express';
 import { ListResponse, ProjectionOptions, ScimResource, weakEtag } from '../scim/core';
 import { methodNotAllowed, ScimController } from '../scim/scim-controller.decorator';
 import { projectionFrom } from '../scim/scim-params';
-import { isNotModified } from '../scim/scim-resource';
+import { isNotModified, sendResource } from '../scim/scim-resource';
 import { CurrentTenant } from '../tenants/current-tenant.decorator';
 import type { Tenant } from '../tenants/tenant.entity';
-import { GroupResponse, GroupsService } from './groups.service';
+import { GroupsService } from './groups.service';
 import { GROUP_EXAMPLES, SCIM_ERROR_RESPONSES } from './groups.swagger';
 
 type QueryParams = Record<string, unknown>;
-
-/** Sends one resource with its ETag (RFC 7644 §3.14) and, for creates, its Location (§3.3). */
-function send(response: Response, group: GroupResponse, created = false): ScimResource {
-  response.setHeader('ETag', weakEtag(group.version));
-  if (created) response.setHeader('Location', group.location);
-  return group.resource;
-}
 
 function asksForBody(projection: ProjectionOptions): boolean {
   return projection.attributes !== undefined || projection.excludedAttributes !== undefined;
@@ -91,7 +84,7 @@ export class GroupsController {
     @Query() query: QueryParams,
     @Res({ passthrough: true }) response: Response,
   ): Promise<ScimResource> {
-    return send(response, await this.groups.create(tenant, body, projectionFrom(query)), true);
+    return sendResource(response, await this.groups.create(tenant, body, projectionFrom(query)), true);
   }
 
   @Get(':id')
@@ -117,7 +110,7 @@ export class GroupsController {
       response.status(304).setHeader('ETag', weakEtag(group.version));
       return undefined;
     }
-    return send(response, group);
+    return sendResource(response, group);
   }
 
   @Put(':id')
@@ -131,7 +124,10 @@ export class GroupsController {
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<ScimResource> {
-    return send(response, await this.groups.replace(tenant, id, body, { ...projectionFrom(query), ifMatch }));
+    return sendResource(
+      response,
+      await this.groups.replace(tenant, id, body, { ...projectionFrom(query), ifMatch }),
+    );
   }
 
   /**
@@ -166,7 +162,7 @@ export class GroupsController {
       ...(withBody ? projection : { excludedAttributes: ['members'] }),
       ifMatch,
     });
-    if (withBody) return send(response, group);
+    if (withBody) return sendResource(response, group);
     response.status(204).setHeader('ETag', weakEtag(group.version));
     return undefined;
   }

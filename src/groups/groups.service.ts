@@ -21,7 +21,13 @@ import {
   splitMembers,
   userNameKey,
 } from '../scim/core';
-import { assertReplaceTarget, assertResourceId, checkIfMatch, notFound } from '../scim/scim-resource';
+import {
+  assertReplaceTarget,
+  assertResourceId,
+  checkIfMatch,
+  notFound,
+  ResourceResponse,
+} from '../scim/scim-resource';
 import { isReturned } from '../scim/scim-params';
 import { SchemaRegistryService } from '../scim/schema-registry.service';
 import type { Tenant } from '../tenants/tenant.entity';
@@ -39,12 +45,8 @@ import {
 const GROUP = 'Group';
 const MEMBERS = 'members';
 
-/** A group as sent to the client, with the version its ETag header carries. */
-export interface GroupResponse {
-  resource: ScimResource;
-  version: number;
-  location: string;
-}
+/** Group responses share the resource response shape of every SCIM endpoint. */
+export type GroupResponse = ResourceResponse;
 
 export interface WriteOptions extends ProjectionOptions {
   ifMatch?: string;

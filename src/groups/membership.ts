@@ -1,8 +1,8 @@
 // Applies a membership change set (the core's MembershipOperation[]) to one group, as SQL set operations.
 import { MembershipOperation, ScimError } from '../scim/core';
 import { GroupMembersRepository, MemberIds } from './group-members.repository';
+import { isUuid } from '../common/uuid';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** How many offending ids an error names; the rest are counted (a 10,000-id detail helps nobody). */
 const NAMED_IN_ERRORS = 20;
 
@@ -24,7 +24,7 @@ async function resolveAdditions(
   const wanted = new Set<string>();
   for (const op of operations)
     if (op.kind === 'add' || op.kind === 'replace') op.ids.forEach((id) => wanted.add(id));
-  const wellFormed = [...wanted].filter((id) => UUID.test(id));
+  const wellFormed = [...wanted].filter(isUuid);
   const found = await members.classify(wellFormed);
   const unknown = [...wanted].filter((id) => !found.has(id));
   if (unknown.length > 0) {
@@ -92,10 +92,7 @@ export async function applyMembership(
       case 'remove': {
         const ids = [...new Set(op.ids)];
         // A malformed id cannot be a member; it is not sent to PostgreSQL, whose uuid cast would fail (H-31).
-        const removed = await members.remove(
-          groupId,
-          ids.filter((id) => UUID.test(id)),
-        );
+        const removed = await members.remove(groupId, ids.filter(isUuid));
         // RFC 7644 §3.5.2.3 / H-25: replacing selected members that are not there is a noTarget.
         if (op.mustExist && removed < ids.length) {
           throw ScimError.noTarget(`No member of group '${groupId}' matches ${listed(ids)}`);

@@ -1,14 +1,14 @@
 // HTTP rules shared by every SCIM resource endpoint (Users, Groups): ids, ETags, locations.
-import { isJsonObject, parseEtag, ScimError } from './core';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import type { Response } from 'express';
+import { isJsonObject, parseEtag, ScimError, ScimResource, weakEtag } from './core';
+import { isUuid } from '../common/uuid';
 
 /**
  * Resource ids are server-made lower-case UUIDs. Anything else cannot exist, so it is a 404 before any SQL
  * (SECURITY.md H-31, H-32: PostgreSQL would reject or canonicalise other forms).
  */
 export function assertResourceId(id: string, resourceType: string): void {
-  if (!UUID.test(id)) throw notFound(resourceType, id);
+  if (!isUuid(id)) throw notFound(resourceType, id);
 }
 
 /** PUT (RFC 7644 §3.5.1): a valid id in the URL, and an `id` in the body, if any, that is the same. */
@@ -41,4 +41,18 @@ export function isNotModified(header: string | undefined, version: number): bool
   if (header === undefined) return false;
   const tags = etagList(header);
   return tags.includes('*') || tags.some((tag) => parseEtag(tag) === version);
+}
+
+/** A resource as sent to the client, with the version its ETag carries and its location. */
+export interface ResourceResponse {
+  resource: ScimResource;
+  version: number;
+  location: string;
+}
+
+/** Sends one resource with its ETag (RFC 7644 §3.14) and, for creates, its Location (§3.3). */
+export function sendResource(response: Response, sent: ResourceResponse, created = false): ScimResource {
+  response.setHeader('ETag', weakEtag(sent.version));
+  if (created) response.setHeader('Location', sent.location);
+  return sent.resource;
 }

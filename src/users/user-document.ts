@@ -10,9 +10,9 @@ import {
   userNameKey,
 } from '../scim/core';
 import type { UserColumns, UserRow } from './users.repository';
+import { isUuid } from '../common/uuid';
 
 const ENTERPRISE = SCHEMA_URNS.enterpriseUser;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The stored document plus the manager reference, as the PATCH engine and PUT's immutability check see it. */
 export function patchable(row: UserRow): ScimResource {
@@ -50,7 +50,7 @@ export function toStorage(resource: ScimResource): { columns: UserColumns; doc: 
     const value = isJsonObject(manager) ? manager.value : undefined;
     if (typeof value === 'string' && value !== '') {
       // Only ids of this tenant's users can be managers; the foreign key checks existence (400, not 500).
-      if (!UUID.test(value)) throw ScimError.invalidValue(`manager '${value}' is not a user of this tenant`);
+      if (!isUuid(value)) throw ScimError.invalidValue(`manager '${value}' is not a user of this tenant`);
       managerId = value;
     }
     if (Object.keys(rest).length > 0) doc[ENTERPRISE] = rest;

@@ -8,6 +8,7 @@ import {
   SCHEMA_URNS,
   userNameKey,
 } from '../scim/core';
+import { sortExpression } from '../scim/sort-expression';
 
 const column = (sql: string, type: ColumnStorage['type'], caseExact: boolean, key?: ColumnStorage['key']) =>
   ({ kind: 'column', sql, type, caseExact, ...(key ? { key } : {}) }) as const;
@@ -29,20 +30,13 @@ export const USER_COLUMNS = {
 
 export const USER_FILTER_STORAGE: FilterStorage = { attributes: USER_COLUMNS, document: 'u.doc' };
 
-/** ORDER BY expression for sortBy (RFC 7644 §3.4.2.3): a column when there is one, else the document's text. */
+/** ORDER BY expression for sortBy: userName sorts on the name as sent, not on its case-folded key. */
 export function userSortExpression(attribute: ResolvedAttribute): string {
-  const byColumn = (USER_COLUMNS as Record<string, ColumnStorage>)[attribute.path];
-  if (byColumn) return attribute.path === 'userName' ? 'u.user_name' : byColumn.sql.replace(/::text$/, '');
-  const keys = [
-    ...(attribute.extension ? [attribute.schema.id] : []),
-    attribute.attribute.name,
-    ...(attribute.subAttribute && !attribute.attribute.multiValued ? [attribute.subAttribute.name] : []),
-  ];
-  // Keys come from the registry (trusted names), never from the request text.
-  const path = keys.map((key) => `"${key.replace(/"/g, '')}"`).join(',');
-  return attribute.attribute.multiValued
-    ? `(u.doc #> '{${path}}' -> 0 ->> '${(attribute.subAttribute?.name ?? 'value').replace(/'/g, '')}')`
-    : `(u.doc #>> '{${path}}')`;
+  return sortExpression(attribute, {
+    columns: USER_COLUMNS,
+    document: 'u.doc',
+    sortColumns: { userName: 'u.user_name' },
+  });
 }
 
 /** The conjuncts of a top-level `and` chain: each must hold for the whole filter to hold. */

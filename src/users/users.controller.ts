@@ -18,20 +18,13 @@ import type { Response } from 'express';
 import { ListResponse, ScimResource, weakEtag } from '../scim/core';
 import { methodNotAllowed, ScimController } from '../scim/scim-controller.decorator';
 import { projectionFrom } from '../scim/scim-params';
-import { isNotModified } from '../scim/scim-resource';
+import { isNotModified, sendResource } from '../scim/scim-resource';
 import { CurrentTenant } from '../tenants/current-tenant.decorator';
 import type { Tenant } from '../tenants/tenant.entity';
-import { UserResponse, UsersService } from './users.service';
+import { UsersService } from './users.service';
 import { ENTRA_EXAMPLES, SCIM_ERROR_RESPONSES } from './users.swagger';
 
 type QueryParams = Record<string, unknown>;
-
-/** Sends one resource with its ETag (RFC 7644 §3.14) and, for creates, its Location (§3.3). */
-function send(response: Response, user: UserResponse, created = false): ScimResource {
-  response.setHeader('ETag', weakEtag(user.version));
-  if (created) response.setHeader('Location', user.location);
-  return user.resource;
-}
 
 @ScimController('Users')
 @SCIM_ERROR_RESPONSES()
@@ -78,7 +71,7 @@ export class UsersController {
     @Query() query: QueryParams,
     @Res({ passthrough: true }) response: Response,
   ): Promise<ScimResource> {
-    return send(response, await this.users.create(tenant, body, projectionFrom(query)), true);
+    return sendResource(response, await this.users.create(tenant, body, projectionFrom(query)), true);
   }
 
   @Get(':id')
@@ -98,7 +91,7 @@ export class UsersController {
       response.status(304).setHeader('ETag', weakEtag(user.version));
       return undefined;
     }
-    return send(response, user);
+    return sendResource(response, user);
   }
 
   @Put(':id')
@@ -112,7 +105,10 @@ export class UsersController {
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<ScimResource> {
-    return send(response, await this.users.replace(tenant, id, body, { ...projectionFrom(query), ifMatch }));
+    return sendResource(
+      response,
+      await this.users.replace(tenant, id, body, { ...projectionFrom(query), ifMatch }),
+    );
   }
 
   @Patch(':id')
@@ -131,7 +127,10 @@ export class UsersController {
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<ScimResource> {
-    return send(response, await this.users.patch(tenant, id, body, { ...projectionFrom(query), ifMatch }));
+    return sendResource(
+      response,
+      await this.users.patch(tenant, id, body, { ...projectionFrom(query), ifMatch }),
+    );
   }
 
   @Delete(':id')

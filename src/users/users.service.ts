@@ -17,7 +17,13 @@ import {
   SchemaRegistry,
 } from '../scim/core';
 import { isReturned } from '../scim/scim-params';
-import { assertReplaceTarget, assertResourceId, checkIfMatch, notFound } from '../scim/scim-resource';
+import {
+  assertReplaceTarget,
+  assertResourceId,
+  checkIfMatch,
+  notFound,
+  ResourceResponse,
+} from '../scim/scim-resource';
 import { SchemaRegistryService } from '../scim/schema-registry.service';
 import type { Tenant } from '../tenants/tenant.entity';
 import { patchable, toStorage, unchanged, withManager } from './user-document';
@@ -27,12 +33,8 @@ const USER = 'User';
 /** Direct memberships per user id, when the response shows `groups`. */
 type Memberships = Map<string, UserGroupRow[]>;
 
-/** A user as sent to the client, with the version its ETag header carries. */
-export interface UserResponse {
-  resource: ScimResource;
-  version: number;
-  location: string;
-}
+/** User responses share the resource response shape of every SCIM endpoint. */
+export type UserResponse = ResourceResponse;
 
 export interface WriteOptions extends ProjectionOptions {
   ifMatch?: string;
