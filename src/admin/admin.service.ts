@@ -2,6 +2,13 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { ApiKeysService, IssuedToken, TokenSummary } from '../api-keys/api-keys.service';
 import { AuditService } from '../audit/audit.service';
 import type { AuditVerification } from '../audit/audit.types';
+import type { CustomAttributeDefinition } from '../custom-attributes/custom-attribute';
+import {
+  CustomAttributeChanges,
+  CustomAttributeInput,
+  CustomAttributesService,
+  UserAttributesView,
+} from '../custom-attributes/custom-attributes.service';
 import { Tenant, TenantStatus } from '../tenants/tenant.entity';
 import { TenantsService } from '../tenants/tenants.service';
 
@@ -33,6 +40,7 @@ export class AdminService {
     private readonly tenants: TenantsService,
     private readonly apiKeys: ApiKeysService,
     private readonly audit: AuditService,
+    private readonly customAttributes: CustomAttributesService,
   ) {}
 
   async createTenant(slug: string, displayName: string): Promise<TenantView> {
@@ -141,6 +149,35 @@ export class AdminService {
   /** Recomputes a tenant's audit hash chain (SECURITY.md AUD-04); the CLI's `audit verify`. */
   async verifyAudit(slug: string): Promise<AuditVerification> {
     return this.audit.verify({ tenantId: (await this.tenants.getBySlug(slug)).id });
+  }
+
+  // Custom user attributes (issue #9): rules and audit in CustomAttributesService.
+  listUserAttributes(slug: string): Promise<UserAttributesView> {
+    return this.customAttributes.list(slug);
+  }
+
+  defineUserAttribute(slug: string, input: CustomAttributeInput): Promise<CustomAttributeDefinition> {
+    return this.customAttributes.define(slug, input);
+  }
+
+  changeUserAttribute(
+    slug: string,
+    name: string,
+    changes: CustomAttributeChanges,
+  ): Promise<CustomAttributeDefinition> {
+    return this.customAttributes.change(slug, name, changes);
+  }
+
+  removeUserAttribute(slug: string, name: string): Promise<CustomAttributeDefinition> {
+    return this.customAttributes.remove(slug, name);
+  }
+
+  purgeUserAttribute(
+    slug: string,
+    name: string,
+    confirm: string,
+  ): Promise<{ name: string; usersPurged: number }> {
+    return this.customAttributes.purge(slug, name, confirm);
   }
 
   private view(tenant: Tenant): TenantView {

@@ -183,6 +183,15 @@ export class Env {
   @Max(10080)
   AUDIT_RETENTION_INTERVAL_MINUTES: number = 60;
 
+  /**
+   * The <product> of the custom user extension URN `urn:ietf:params:scim:schemas:extension:<product>:2.0:User`
+   * (issue #9). Customers map attributes by this URN in Entra and values are stored under it: set it once.
+   */
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/, {
+    message: 'CUSTOM_SCHEMA_PRODUCT must be letters, digits and hyphens (it becomes part of a URN)',
+  })
+  CUSTOM_SCHEMA_PRODUCT: string = 'scimplatform';
+
   get embedded(): boolean {
     return !this.DATABASE_URL;
   }
