@@ -56,7 +56,7 @@ export function customUserSchemaUrn(product: string): string {
 /**
  * Names a custom attribute may not take: the User core's. Unqualified paths resolve to the core first
  * (RFC 7644 §3.10), so a custom `title` could never be filtered or patched without its URN. Enterprise names
- * (`costCenter`) are allowed: Entra always sends extension attributes fully qualified (ENTRA.md E14).
+ * (`costCenter`) are allowed: Entra always sends extension attributes fully qualified (ENTRA.md E8).
  */
 const RESERVED = new Set(
   [...createDefaultRegistry().coreAttributes('User'), { name: 'schemas' }].map((a) => a.name.toLowerCase()),

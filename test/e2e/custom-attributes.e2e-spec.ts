@@ -87,7 +87,7 @@ describe('per-tenant custom user attributes (issue #9)', () => {
       let got = await client.get(`/api/scim/Users/${user.id}`).expect(200);
       expect(got.body[URN]).toEqual({ costCenter: '4712' });
 
-      // ENTRA E13-style path-less replace with a URN-qualified key, and an Add with the full path.
+      // ENTRA E10: a path-less replace with a URN-qualified key, and an Add with the full path.
       await client
         .patch(`/api/scim/Users/${user.id}`)
         .send(
