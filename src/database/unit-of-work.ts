@@ -32,6 +32,11 @@ export class TenantTx {
   }
 }
 
+export interface RunOptions {
+  /** One snapshot for the whole transaction, e.g. to verify an audit chain while writers carry on. */
+  isolation?: 'REPEATABLE READ';
+}
+
 /** SQLSTATEs after which the whole transaction may simply run again (SCALE.md SCALE-APP-05, REL-FAIL-04). */
 const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 3;
@@ -45,11 +50,6 @@ const MAX_ATTEMPTS = 3;
  * BEGIN and SET LOCAL travel as one simple-protocol message: one round trip fewer on every request (issue #8).
  * The query runner is told a transaction is active, so TypeORM never opens a nested one inside it.
  */
-export interface RunOptions {
-  /** One snapshot for the whole transaction, e.g. to verify an audit chain while writers carry on. */
-  isolation?: 'REPEATABLE READ';
-}
-
 @Injectable()
 export class UnitOfWork {
   constructor(
