@@ -59,6 +59,16 @@ export class CreateServiceRole1764400000013 implements MigrationInterface {
   }
 }
 
-/** USAGE on the migrations' schema (usually public), in case a hardened database revoked it from PUBLIC. */
-const schemaUsage = (verb: 'GRANT' | 'REVOKE') =>
-  `DO $$ BEGIN EXECUTE format('${verb} USAGE ON SCHEMA %I ${verb === 'GRANT' ? 'TO' : 'FROM'} ${SERVICE_ROLE}', current_schema()); END $$`;
+/**
+ * USAGE on the migrations' schema (usually public), in case a hardened database revoked it from PUBLIC. An owner of
+ * the tables who may not grant on the schema only gets a notice: PUBLIC usually has USAGE anyway, and if not, the
+ * service's first query fails with "permission denied for schema".
+ */
+const schemaUsage = (verb: 'GRANT' | 'REVOKE') => `
+  DO $$
+  BEGIN
+    EXECUTE format('${verb} USAGE ON SCHEMA %I ${verb === 'GRANT' ? 'TO' : 'FROM'} ${SERVICE_ROLE}', current_schema());
+  EXCEPTION WHEN insufficient_privilege THEN
+    RAISE NOTICE '% may not ${verb} USAGE on schema %', current_user, current_schema();
+  END
+  $$`;
