@@ -36,9 +36,14 @@ describe('roleProblems (SECURITY.md TEN-04)', () => {
       /may SET ROLE postgres, which is superuser and BYPASSRLS/,
     ],
     [
-      "the table's owner or a member of it",
+      "the table's owner",
+      (f) => (f.tables[0] = { ...f.tables[0], owner: 'scim_service', ownedByRole: true }),
+      /^role scim_service owns table scim_users$/,
+    ],
+    [
+      "a member of the table's owner",
       (f) => (f.tables[0] = { ...f.tables[0], ownedByRole: true }),
-      /owns table scim_users \(through scim_owner\)/,
+      /is a member of scim_owner, which owns table scim_users/,
     ],
     [
       'a table without row-level security',

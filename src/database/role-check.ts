@@ -35,7 +35,11 @@ export function roleProblems(facts: RoleFacts, tenantTables: readonly string[] =
       problems.push(`table ${name} is missing (migrations not run?)`);
   for (const table of tables) {
     if (table.ownedByRole)
-      problems.push(`role ${facts.role} owns table ${table.name} (through ${table.owner})`);
+      problems.push(
+        table.owner === facts.role
+          ? `role ${facts.role} owns table ${table.name}`
+          : `role ${facts.role} is a member of ${table.owner}, which owns table ${table.name}`,
+      );
     if (!table.rowSecurity) problems.push(`table ${table.name} does not enable row-level security`);
     if (!table.forced) problems.push(`table ${table.name} does not force row-level security`);
   }
