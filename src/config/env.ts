@@ -49,6 +49,31 @@ export class Env {
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
   DATABASE_URL?: string;
 
+  /**
+   * The tables' owner, for `npm run migration:run` only (SECURITY.md TEN-05); unset: DATABASE_URL. The service
+   * itself never connects with it.
+   */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, {
+    message: 'MIGRATION_DATABASE_URL must be a postgres:// or postgresql:// URL',
+  })
+  MIGRATION_DATABASE_URL?: string;
+
+  /**
+   * The start-up check of the database role (TEN-04). `strict` (default): readiness stays down while the role
+   * could bypass row-level security. `warn`: logged only, for a deployment still migrating to a separate role.
+   */
+  @IsIn(['strict', 'warn'])
+  DB_ROLE_CHECK: 'strict' | 'warn' = 'strict';
+
+  /**
+   * Test-only (TEN-06): the unit of work drops the repositories' `tenant_id = $1` predicates, so a test can show
+   * that row-level security alone keeps tenants apart. Refused outside NODE_ENV=test.
+   */
+  @Transform(bool)
+  @IsBoolean()
+  TEST_DISABLE_TENANT_FILTER: boolean = false;
+
   /** Embedded database folder; `memory://` keeps it in memory (tests). Only used without DATABASE_URL. */
   @IsString()
   DATA_DIR: string = './data';
@@ -226,5 +251,8 @@ export function loadEnv(raw: NodeJS.ProcessEnv): Readonly<Env> {
   });
   const errors = validateSync(env, { whitelist: false, forbidUnknownValues: false });
   if (errors.length > 0) throw new Error(`Invalid environment:\n${describe(errors)}`);
+  // A production process must never be able to run without the application's tenant filter.
+  if (env.TEST_DISABLE_TENANT_FILTER && env.NODE_ENV !== 'test')
+    throw new Error('Invalid environment:\n  TEST_DISABLE_TENANT_FILTER: only allowed with NODE_ENV=test');
   return Object.freeze(env);
 }

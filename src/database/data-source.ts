@@ -53,3 +53,21 @@ export function dataSourceOptions(env: DatabaseEnv): DataSourceOptions {
   const Pool = embeddedPoolClass({ dataDir: env.DATA_DIR });
   return { ...common, driver: { Pool }, poolSize: 1, migrationsRun: true, migrationsTransactionMode: 'each' };
 }
+
+/**
+ * For `npm run migration:run` and the e2e/bench set-up: the tables' owner (MIGRATION_DATABASE_URL, else
+ * DATABASE_URL), never the service's role (SECURITY.md TEN-05). No statement timeout: building an index on a large
+ * table may take longer than any request should.
+ */
+export function migrationDataSourceOptions(
+  env: DatabaseEnv & Pick<Env, 'MIGRATION_DATABASE_URL'>,
+): DataSourceOptions {
+  const options = dataSourceOptions({ ...env, DATABASE_URL: env.MIGRATION_DATABASE_URL ?? env.DATABASE_URL });
+  if (options.type !== 'postgres' || isEmbedded(options)) return options;
+  return { ...options, poolSize: 1, extra: { connectionTimeoutMillis: 5000 } };
+}
+
+/** Options of the embedded database (PGlite), rather than of a PostgreSQL server. */
+export function isEmbedded(options: DataSourceOptions): boolean {
+  return !('url' in options && options.url);
+}

@@ -2,21 +2,39 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { sqlStateOf } from './database-errors';
 import { isUuid } from '../common/uuid';
+import { Env } from '../config/env';
+
+/**
+ * The test-only switch of SECURITY.md TEN-06: every repository filters with `<alias>.tenant_id = $1`; this turns
+ * each such predicate into one that is always true but still binds $1, so the statement runs unchanged otherwise
+ * and only row-level security is left to keep tenants apart.
+ */
+export function withoutTenantFilter(sql: string): string {
+  return sql.replace(/\b(?:[a-z_][a-z0-9_]*\.)?tenant_id = \$1(?!\d)/gi, '($1::uuid IS NOT NULL)');
+}
 
 /** One tenant request's transaction: repositories are built on its manager, so every query shares it. */
 export class TenantTx {
   constructor(
     readonly tenantId: string,
     readonly manager: EntityManager,
+    /** false only in tests that prove row-level security alone holds (Env.TEST_DISABLE_TENANT_FILTER). */
+    private readonly tenantFilter = true,
   ) {}
 
   /** Rows of a statement, also for UPDATE/DELETE … RETURNING (for which TypeORM answers [rows, count]). */
   async query<T>(sql: string, params: unknown[]): Promise<T[]> {
-    const result: unknown[] = await this.manager.query(sql, params);
+    const statement = this.tenantFilter ? sql : withoutTenantFilter(sql);
+    const result: unknown[] = await this.manager.query(statement, params);
     if (result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number')
       return result[0] as T[];
     return result as T[];
   }
+}
+
+export interface RunOptions {
+  /** One snapshot for the whole transaction, e.g. to verify an audit chain while writers carry on. */
+  isolation?: 'REPEATABLE READ';
 }
 
 /** SQLSTATEs after which the whole transaction may simply run again (SCALE.md SCALE-APP-05, REL-FAIL-04). */
@@ -34,13 +52,16 @@ const MAX_ATTEMPTS = 3;
  */
 @Injectable()
 export class UnitOfWork {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly env: Env,
+  ) {}
 
-  async run<T>(tenantId: string, work: (tx: TenantTx) => Promise<T>): Promise<T> {
+  async run<T>(tenantId: string, work: (tx: TenantTx) => Promise<T>, options: RunOptions = {}): Promise<T> {
     if (!isUuid(tenantId)) throw new Error('UnitOfWork.run needs a tenant uuid');
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.once(tenantId, work);
+        return await this.once(tenantId, work, options);
       } catch (error) {
         const state = sqlStateOf(error);
         if (attempt >= MAX_ATTEMPTS || state === undefined || !RETRYABLE.has(state)) throw error;
@@ -49,14 +70,20 @@ export class UnitOfWork {
     }
   }
 
-  private async once<T>(tenantId: string, work: (tx: TenantTx) => Promise<T>): Promise<T> {
+  private async once<T>(
+    tenantId: string,
+    work: (tx: TenantTx) => Promise<T>,
+    options: RunOptions,
+  ): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      await runner.query(`BEGIN; SET LOCAL app.tenant_id = '${tenantId}'`);
+      const begin = options.isolation ? `BEGIN ISOLATION LEVEL ${options.isolation}` : 'BEGIN';
+      await runner.query(`${begin}; SET LOCAL app.tenant_id = '${tenantId}'`);
       markTransaction(runner, true);
       try {
-        const result = await work(new TenantTx(tenantId, runner.manager));
+        const tx = new TenantTx(tenantId, runner.manager, !this.env.TEST_DISABLE_TENANT_FILTER);
+        const result = await work(tx);
         await runner.query('COMMIT');
         return result;
       } catch (error) {

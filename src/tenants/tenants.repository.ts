@@ -40,6 +40,18 @@ export class TenantsRepository {
     return this.repo.find({ order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
+  /** A page of tenant ids in id order, after `after`: for jobs that visit every tenant (TEN-07). */
+  async idsAfter(after: string, limit: number): Promise<string[]> {
+    const rows = await this.repo
+      .createQueryBuilder('t')
+      .select('t.id', 'id')
+      .where('t.id > :after', { after })
+      .orderBy('t.id')
+      .limit(limit)
+      .getRawMany<{ id: string }>();
+    return rows.map((row) => row.id);
+  }
+
   count(): Promise<number> {
     return this.repo.count();
   }

@@ -55,6 +55,19 @@ export class TenantsService {
     return this.tenants.list();
   }
 
+  /**
+   * Every tenant id, a page at a time: staff work that spans tenants (the audit retention purge) visits them one by
+   * one, each in its own tenant transaction, rather than reading across tenants (SECURITY.md TEN-07).
+   */
+  async *allIds(pageSize = 100): AsyncGenerator<string> {
+    for (let after = '00000000-0000-0000-0000-000000000000'; ;) {
+      const ids = await this.tenants.idsAfter(after, pageSize);
+      yield* ids;
+      if (ids.length < pageSize) return;
+      after = ids[ids.length - 1];
+    }
+  }
+
   count(): Promise<number> {
     return this.tenants.count();
   }

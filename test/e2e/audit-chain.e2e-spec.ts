@@ -5,6 +5,7 @@ import { AuditService } from '../../src/audit/audit.service';
 import type { AuditOutcome } from '../../src/audit/audit.types';
 import { UnitOfWork } from '../../src/database/unit-of-work';
 import { admin, createTestApp, givenStaffToken, givenTenant, GivenTenant } from '../support/app';
+import { asOwner, ownerQuery } from '../support/database';
 
 const CONCURRENT = 50;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -25,9 +26,11 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
   });
   afterAll(() => app.close());
 
+  // As the owner: what is really stored, whatever the service's role may see.
   const seqsOf = async (tenant: GivenTenant): Promise<number[]> =>
     (
-      await db.query<{ s: string }[]>(
+      await ownerQuery<{ s: string }>(
+        app,
         `SELECT seq::text AS s FROM audit_events WHERE tenant_id = $1 ORDER BY seq`,
         [tenant.id],
       )
@@ -95,14 +98,13 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
   it('detects a row changed in the database at its seq (AUD-04)', async () => {
     const kund = await givenTenant(app);
     for (let i = 0; i < 4; i++) await uow.run(kund.id, (tx) => audit.record(tx, userEvent(i)));
-    // As the superuser a test connects as: the append-only trigger is switched off to forge the row.
-    await db.transaction(async (manager) => {
-      await manager.query(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`);
-      await manager.query(
-        `UPDATE audit_events SET resource_name = 'mallory' WHERE tenant_id = $1 AND seq = 4`,
-        [kund.id],
-      );
-      await manager.query(`ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only`);
+    // As the owner (a superuser in tests): the append-only trigger is switched off to forge the row.
+    await asOwner(app, async (query) => {
+      await query(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`);
+      await query(`UPDATE audit_events SET resource_name = 'mallory' WHERE tenant_id = $1 AND seq = 4`, [
+        kund.id,
+      ]);
+      await query(`ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only`);
     });
     const res = await admin(app, staff).post(`/api/admin/tenants/${kund.slug}/audit/verify`).expect(200);
     expect(res.body).toMatchObject({ valid: false, firstBrokenSeq: '4', checked: 3 });
@@ -110,25 +112,39 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
 
   it('refuses UPDATE and DELETE of audit rows, and TRUNCATE (AUD-02)', async () => {
     const kund = await givenTenant(app);
+    const asService = (sql: string) => uow.run(kund.id, (tx) => tx.query(sql, [kund.id]));
+    // The service's role was never granted UPDATE or TRUNCATE on audit tables (TEN-05) ...
     await expect(
-      db.query(`UPDATE audit_events SET resource_name = 'x' WHERE tenant_id = $1`, [kund.id]),
-    ).rejects.toThrow(/append-only/);
-    await expect(db.query(`DELETE FROM audit_events WHERE tenant_id = $1`, [kund.id])).rejects.toThrow(
-      /append-only/,
+      asService(`UPDATE audit_events SET resource_name = 'x' WHERE tenant_id = $1`),
+    ).rejects.toThrow(/permission denied/);
+    await expect(
+      asService(`UPDATE staff_audit_events SET actor_name = 'x' WHERE $1::uuid IS NOT NULL`),
+    ).rejects.toThrow(/permission denied/);
+    await expect(uow.run(kund.id, (tx) => tx.manager.query(`TRUNCATE audit_events`))).rejects.toThrow(
+      /permission denied/,
     );
-    await expect(db.query(`UPDATE staff_audit_events SET actor_name = 'x'`)).rejects.toThrow(/append-only/);
-    await expect(db.query(`TRUNCATE audit_events`)).rejects.toThrow(/append-only/);
+    // ... and its DELETE, there for the retention job, still meets the trigger.
+    await expect(asService(`DELETE FROM audit_events WHERE tenant_id = $1`)).rejects.toThrow(/append-only/);
+    // Even the owner does.
+    for (const sql of [
+      `UPDATE audit_events SET resource_name = 'x' WHERE tenant_id = $1`,
+      `DELETE FROM audit_events WHERE tenant_id = $1`,
+      `UPDATE staff_audit_events SET actor_name = 'x' WHERE $1::uuid IS NOT NULL`,
+    ])
+      await expect(ownerQuery(app, sql, [kund.id])).rejects.toThrow(/append-only/);
+    await expect(ownerQuery(app, `TRUNCATE audit_events`)).rejects.toThrow(/append-only/);
     expect(await seqsOf(kund)).toEqual([1, 2]);
   });
 
   it("deletes a tenant's audit trail with the tenant", async () => {
     const kund = await givenTenant(app);
-    await db.query(`DELETE FROM api_keys WHERE tenant_id = $1`, [kund.id]);
-    await db.query(`DELETE FROM tenants WHERE id = $1`, [kund.id]);
+    // Deleting tenants is not a service operation (its role has no DELETE on tenants): the owner does it.
+    await asOwner(app, async (query) => {
+      await query(`DELETE FROM api_keys WHERE tenant_id = $1`, [kund.id]);
+      await query(`DELETE FROM tenants WHERE id = $1`, [kund.id]);
+    });
     expect(await seqsOf(kund)).toEqual([]);
-    const heads = await db.query<unknown[]>(`SELECT 1 FROM audit_chain_heads WHERE tenant_id = $1`, [
-      kund.id,
-    ]);
+    const heads = await ownerQuery(app, `SELECT 1 FROM audit_chain_heads WHERE tenant_id = $1`, [kund.id]);
     expect(heads).toHaveLength(0);
   });
 
