@@ -264,8 +264,12 @@ describe.each(MODES)('cross-tenant isolation (TEN-06), %s', (_mode, env) => {
     try {
       const w = await givenWorld(app);
       await asGlobex(w).get(`/api/scim/Users/${w.acmeUser}`).expect(200);
-      const all = await asGlobex(w).get('/api/scim/Users').expect(200);
-      expect(all.body.Resources.map((r: { id: string }) => r.id)).toContain(w.acmeUser);
+      // A filter, not the first page: the suite's other tenants' users are all visible here too.
+      const filter = encodeURIComponent(`userName eq "${COLLIDING.userName}"`);
+      const found = await asGlobex(w).get(`/api/scim/Users?filter=${filter}&count=1000`).expect(200);
+      expect(found.body.Resources.map((r: { id: string }) => r.id)).toEqual(
+        expect.arrayContaining([w.acmeUser, w.globexUser]),
+      );
     } finally {
       await app.close();
     }
