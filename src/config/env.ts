@@ -124,6 +124,12 @@ export class Env {
   @Max(5)
   TOKEN_CACHE_SECONDS: number = 5;
 
+  /** Default window of the staff API's expiring-token list, in days (SECURITY.md KEY-07, SEC-RFC-05). */
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  TOKEN_EXPIRY_WARNING_DAYS: number = 30;
+
   /** On first start with an empty database, create a `demo` tenant and print its token. */
   @Transform(bool)
   @IsBoolean()
