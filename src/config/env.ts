@@ -165,6 +165,27 @@ export class Env {
   @Min(0)
   TENANT_QUEUE_TIMEOUT_MS: number = 5000;
 
+  /**
+   * Failed authentications (SCIM and staff API) allowed per client address (IPv6: per /64) and per token key id
+   * within AUTH_FAILURE_WINDOW_SECONDS; past either, that address or key gets 429 for AUTH_FAILURE_BLOCK_SECONDS
+   * (SECURITY.md REL-RATE-04, H-64). Generous, because Entra's egress addresses are shared by all customers.
+   */
+  @IsInt()
+  @Min(1)
+  AUTH_FAILURES_PER_ADDRESS: number = 100;
+
+  @IsInt()
+  @Min(1)
+  AUTH_FAILURES_PER_KEY: number = 20;
+
+  @IsInt()
+  @Min(1)
+  AUTH_FAILURE_WINDOW_SECONDS: number = 60;
+
+  @IsInt()
+  @Min(1)
+  AUTH_FAILURE_BLOCK_SECONDS: number = 300;
+
   /** Grace period for in-flight requests on SIGTERM, in milliseconds. */
   @IsInt()
   @Min(0)
