@@ -15,9 +15,15 @@ export interface TenantRequest extends Request {
 }
 
 /** The token of `Authorization: Bearer <token>`; tokens are accepted only there (SECURITY.md SEC-API2-a). */
-export function bearerToken(request: Request): string | null {
+export function bearerToken(request: Pick<Request, 'headers' | 'rawHeaders'>): string | null {
   const header = request.headers.authorization;
   if (typeof header !== 'string') return null;
+  // Node keeps the first of several Authorization headers and drops the rest; two credentials are ambiguous, so
+  // neither counts (SECURITY.md H-58).
+  if (
+    request.rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'authorization').length > 1
+  )
+    return null;
   const match = /^Bearer +(\S+) *$/i.exec(header);
   return match ? match[1] : null;
 }
