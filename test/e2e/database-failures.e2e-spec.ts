@@ -8,15 +8,23 @@ import { createTestApp, givenTenant, GivenTenant, SCIM_ERROR_SCHEMA, scim } from
 import { EMBEDDED } from '../support/database';
 import { entraGroup, memberValues, patchOp, seedUsers } from '../support/scim-fixtures';
 
-/** A TCP proxy in front of PostgreSQL that a test can cut (every connection dropped, new ones refused) and restore. */
+/**
+ * A TCP proxy in front of PostgreSQL that a test can cut (every connection dropped, new ones refused: a database
+ * that is down), stall (nothing gets through and nothing is reset: a network partition) and restore.
+ */
 class DatabaseProxy {
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
-  private up = true;
+  private state: 'up' | 'cut' | 'stalled' = 'up';
 
   constructor(private readonly target: { host: string; port: number }) {
     this.server = net.createServer((client) => {
-      if (!this.up) return client.destroy();
+      if (this.state === 'cut') return client.destroy();
+      if (this.state === 'stalled') {
+        this.sockets.add(client);
+        client.on('error', () => undefined);
+        return client.pause();
+      }
       const upstream = net.connect(this.target.port, this.target.host);
       for (const [from, to] of [
         [client, upstream],
@@ -39,12 +47,23 @@ class DatabaseProxy {
   }
 
   cut(): void {
-    this.up = false;
+    this.state = 'cut';
     for (const socket of this.sockets) socket.destroy();
   }
 
+  /** Open connections stop carrying data, new ones are accepted and never answered. */
+  stall(): void {
+    this.state = 'stalled';
+    for (const socket of this.sockets) {
+      socket.unpipe();
+      socket.pause();
+    }
+  }
+
   restore(): void {
-    this.up = true;
+    // Whatever was stalled is dropped, as a partition that heals would leave it: half a conversation is lost.
+    if (this.state === 'stalled') for (const socket of this.sockets) socket.destroy();
+    this.state = 'up';
   }
 
   async close(): Promise<void> {
@@ -104,13 +123,10 @@ function expectUnavailable(res: request.Response): void {
         meta: { version: string };
       };
       const ids = await seedUsers(app, kund.id, 10_000);
-      const audit = (client: Client) =>
-        asTenant<{ n: number }>(
-          client,
-          kund.id,
-          'SELECT count(*)::int AS n FROM audit_events WHERE tenant_id = $1',
-          [kund.id],
-        );
+      // The failed request itself may be recorded (after the response); a change may not.
+      const changes =
+        "SELECT count(*)::int AS n FROM audit_events WHERE tenant_id = $1 AND action <> 'request.failed'";
+      const audit = (client: Client) => asTenant<{ n: number }>(client, kund.id, changes, [kund.id]);
       const [{ n: eventsBefore }] = await audit(watcher);
 
       // Hold the tenant's audit chain head: the PATCH writes its 10,000 rows, then waits for it before committing.
@@ -177,7 +193,10 @@ function expectUnavailable(res: request.Response): void {
       proxy = new DatabaseProxy({ host: target.hostname, port: Number(target.port || 5432) });
       const proxied = new URL(target.toString());
       proxied.port = String(await proxy.listen());
-      app = await createTestApp({ env: { DATABASE_URL: proxied.toString() } });
+      // A short statement timeout keeps the driver's own timeout (statement timeout + 5 s) short in this test.
+      app = await createTestApp({
+        env: { DATABASE_URL: proxied.toString(), DB_STATEMENT_TIMEOUT_MS: '1000' },
+      });
     });
     afterAll(async () => {
       proxy.restore();
@@ -211,6 +230,22 @@ function expectUnavailable(res: request.Response): void {
         .get(`/api/scim/Users?filter=${encodeURIComponent(`userName eq "while-cut-${kund.slug}"`)}`)
         .expect(200);
       expect(found.body.totalResults).toBe(0);
+    });
+
+    it('answers 503 after a bounded wait when the database goes silent (a partition), and recovers by itself', async () => {
+      const kund = await givenTenant(app);
+      await scim(app, kund).get('/api/scim/Users?count=1').expect(200);
+
+      proxy.stall();
+      await ready().expect(503);
+      // Ends by itself: on a pooled connection through the driver's query timeout, on a new one through the
+      // connection timeout; the test's own timeout is what fails it if either is missing.
+      expectUnavailable(await scim(app, kund).get('/api/scim/Users?count=1'));
+      expectUnavailable(await scim(app, kund).get('/api/scim/Users?count=1'));
+
+      proxy.restore();
+      while ((await ready()).status !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
+      await scim(app, kund).get('/api/scim/Users?count=1').expect(200);
     });
   });
 
