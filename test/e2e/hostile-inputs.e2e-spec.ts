@@ -8,6 +8,7 @@ import net from 'node:net';
 import { AdminService } from '../../src/admin/admin.service';
 import { RequestFailureRecorder } from '../../src/audit/request-failures';
 import { UnitOfWork } from '../../src/database/unit-of-work';
+import type { ScimType } from '../../src/scim/core/errors/scim-error';
 import { createTestApp, givenTenant, GivenTenant, SCIM_ERROR_SCHEMA } from '../support/app';
 import {
   ENTERPRISE,
@@ -18,18 +19,6 @@ import {
   patchOp,
   USER_SCHEMA,
 } from '../support/scim-fixtures';
-
-type ScimType =
-  | 'invalidFilter'
-  | 'tooMany'
-  | 'uniqueness'
-  | 'mutability'
-  | 'invalidSyntax'
-  | 'invalidPath'
-  | 'noTarget'
-  | 'invalidValue'
-  | 'invalidVers'
-  | 'sensitive';
 
 interface Fixtures {
   kund: GivenTenant;
