@@ -33,9 +33,19 @@ const UNAVAILABLE_STATE = /^(08...|57P0[123]|53300|57014)$/;
 const UNAVAILABLE_MESSAGE =
   /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|timeout exceeded when trying to connect|Connection terminated|Query read timeout|not queryable|Client was closed/i;
 
+function stateOf(error: unknown): unknown {
+  return sqlStateOf(error) ?? (error as { code?: unknown } | null | undefined)?.code;
+}
+
 /** True when an error means "the database is not there right now" rather than "this query is wrong". */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  const state = sqlStateOf(error) ?? (error as { code?: unknown } | null | undefined)?.code ?? undefined;
+  const state = stateOf(error);
   if (typeof state === 'string' && UNAVAILABLE_STATE.test(state)) return true;
   return error instanceof Error && UNAVAILABLE_MESSAGE.test(error.message);
+}
+
+/** Unavailable, and the connection itself is lost or unusable: a statement timeout leaves a healthy session. */
+export function isConnectionLost(error: unknown): boolean {
+  const state = stateOf(error);
+  return isDatabaseUnavailable(error) && state !== '57014' && state !== '53300';
 }

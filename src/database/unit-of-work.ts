@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
-import { isDatabaseUnavailable, sqlStateOf } from './database-errors';
+import { isConnectionLost, sqlStateOf } from './database-errors';
 import { isUuid } from '../common/uuid';
 
 /** One tenant request's transaction: repositories are built on its manager, so every query shares it. */
@@ -63,14 +63,14 @@ export class UnitOfWork {
       } catch (error) {
         // A connection that is gone or silent gets no ROLLBACK (it would wait for nothing); the server rolls the
         // transaction back when the session ends (REL-FAIL-01: no partial write).
-        if (isDatabaseUnavailable(error)) broken = error as Error;
+        if (isConnectionLost(error)) broken = error as Error;
         else await runner.query('ROLLBACK').catch(() => undefined);
         throw error;
       } finally {
         markTransaction(runner, false);
       }
     } catch (error) {
-      if (isDatabaseUnavailable(error)) broken = error as Error;
+      if (isConnectionLost(error)) broken = error as Error;
       throw error;
     } finally {
       await release(runner, broken);
