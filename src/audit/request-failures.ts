@@ -97,6 +97,10 @@ export class RequestFailureRecorder implements OnApplicationBootstrap, BeforeApp
 
   private observe(error: ScimError, request: Request, original: unknown): void {
     if (!isRecordedFailure(error.status, request.method)) return;
+    // A 401, or a 429 of the failed-authentication limiter (answered before any tenant is resolved), comes from a
+    // caller that did not authenticate, so record() would find nothing to record; checking its token here anyway
+    // would give back the lookups the limiter saves (SECURITY.md REL-RATE-04).
+    if (error.status === 401 || (error.status === 429 && !(request as TenantRequest).tenant)) return;
     // Everything is read from the request now; the recording itself runs after the response.
     const described = this.describe(error, request, original);
     const pending: Promise<void> = this.record(request as TenantRequest, described)

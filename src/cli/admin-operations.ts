@@ -1,5 +1,5 @@
 import type { IssuedToken, TokenSummary } from '../api-keys/api-keys.service';
-import type { IssuedTenantToken, TenantView, TokenRequest } from '../admin/admin.service';
+import type { ExpiringTokens, IssuedTenantToken, TenantView, TokenRequest } from '../admin/admin.service';
 import type { AuditVerification } from '../audit/audit.types';
 import type { TenantStatus } from '../tenants/tenant.entity';
 import type { CustomAttributeDefinition } from '../custom-attributes/custom-attribute';
@@ -21,6 +21,7 @@ export interface AdminOperations {
   createStaffToken(request: TokenRequest, actor: string): Promise<IssuedToken>;
   listStaffTokens(): Promise<TokenSummary[]>;
   revokeStaffToken(keyId: string): Promise<void>;
+  listExpiringTokens(withinDays?: number): Promise<ExpiringTokens>;
   verifyAudit(slug: string): Promise<AuditVerification>;
   listUserAttributes(slug: string): Promise<UserAttributesView>;
   defineUserAttribute(slug: string, input: CustomAttributeInput): Promise<CustomAttributeDefinition>;
@@ -76,6 +77,10 @@ export class HttpAdminOperations implements AdminOperations {
   }
   revokeStaffToken(keyId: string) {
     return this.call<void>('DELETE', `/staff-tokens/${encodeURIComponent(keyId)}`);
+  }
+  listExpiringTokens(withinDays?: number) {
+    const query = withinDays === undefined ? '' : `?withinDays=${withinDays}`;
+    return this.call<ExpiringTokens>('GET', `/tokens/expiring${query}`);
   }
   verifyAudit(slug: string) {
     return this.call<AuditVerification>('POST', `/tenants/${encodeURIComponent(slug)}/audit/verify`);

@@ -1,5 +1,5 @@
 // Operator CLI: `npm run cli -- <command>`. Every command also takes --json and then prints one JSON object.
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { userInfo } from 'node:os';
 import { Channel, openChannel } from './channel';
 import {
@@ -48,6 +48,10 @@ function action<A extends unknown[]>(run: (channel: Channel, ...args: A) => Prom
 
 type JsonOption = { json?: boolean };
 const expiry = (value?: string) => (value ? new Date(value) : null);
+function positiveInt(value: string): number {
+  if (!/^[1-9][0-9]{0,3}$/.test(value)) throw new InvalidArgumentError('expected a whole number of days');
+  return Number(value);
+}
 
 const tenant = program.command('tenant').description('Tenants (customers)');
 tenant
@@ -170,6 +174,30 @@ token
     action(async ({ operations }, slug: string, keyId: string, options: JsonOption) => {
       await operations.revokeToken(slug, keyId);
       print(!!options.json, { tenant: slug, keyId, revoked: true }, () => `Revoked ${keyId} of ${slug}`);
+    }),
+  );
+token
+  .command('expiring')
+  .description('tokens of every tenant and staff that expire soon (SECURITY.md KEY-07)')
+  .option('--within-days <days>', 'window in days (default TOKEN_EXPIRY_WARNING_DAYS, 30)', positiveInt)
+  .option('--json', 'print JSON')
+  .action(
+    action(async ({ operations }, options: JsonOption & { withinDays?: number }) => {
+      const result = await operations.listExpiringTokens(options.withinDays);
+      print(!!options.json, result, () =>
+        [
+          `Tokens expiring within ${result.withinDays} days:`,
+          table(result.tokens as unknown as Record<string, unknown>[], [
+            'kind',
+            'tenant',
+            'keyId',
+            'name',
+            'expiresAt',
+            'daysLeft',
+            'lastUsedAt',
+          ]),
+        ].join('\n'),
+      );
     }),
   );
 

@@ -149,6 +149,12 @@ export class Env {
   @Max(5)
   TOKEN_CACHE_SECONDS: number = 5;
 
+  /** Default window of the staff API's expiring-token list, in days (SECURITY.md KEY-07, SEC-RFC-05). */
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  TOKEN_EXPIRY_WARNING_DAYS: number = 30;
+
   /** On first start with an empty database, create a `demo` tenant and print its token. */
   @Transform(bool)
   @IsBoolean()
@@ -183,6 +189,27 @@ export class Env {
   @IsInt()
   @Min(0)
   TENANT_QUEUE_TIMEOUT_MS: number = 5000;
+
+  /**
+   * Failed authentications (SCIM and staff API) allowed per client address (IPv6: per /64) and per token key id
+   * within AUTH_FAILURE_WINDOW_SECONDS; past either, that address or key gets 429 for AUTH_FAILURE_BLOCK_SECONDS
+   * (SECURITY.md REL-RATE-04, H-64). Generous, because Entra's egress addresses are shared by all customers.
+   */
+  @IsInt()
+  @Min(1)
+  AUTH_FAILURES_PER_ADDRESS: number = 100;
+
+  @IsInt()
+  @Min(1)
+  AUTH_FAILURES_PER_KEY: number = 20;
+
+  @IsInt()
+  @Min(1)
+  AUTH_FAILURE_WINDOW_SECONDS: number = 60;
+
+  @IsInt()
+  @Min(1)
+  AUTH_FAILURE_BLOCK_SECONDS: number = 300;
 
   /** Grace period for in-flight requests on SIGTERM, in milliseconds. */
   @IsInt()

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
-import { sqlStateOf } from './database-errors';
+import { isConnectionLost, sqlStateOf } from './database-errors';
 import { isUuid } from '../common/uuid';
 import { Env } from '../config/env';
 
@@ -77,6 +77,7 @@ export class UnitOfWork {
   ): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
+    let broken: Error | undefined;
     try {
       const begin = options.isolation ? `BEGIN ISOLATION LEVEL ${options.isolation}` : 'BEGIN';
       await runner.query(`${begin}; SET LOCAL app.tenant_id = '${tenantId}'`);
@@ -87,15 +88,33 @@ export class UnitOfWork {
         await runner.query('COMMIT');
         return result;
       } catch (error) {
-        await runner.query('ROLLBACK').catch(() => undefined); // the connection may be gone; release() copes
+        // A connection that is gone or silent gets no ROLLBACK (it would wait for nothing); the server rolls the
+        // transaction back when the session ends (REL-FAIL-01: no partial write).
+        if (isConnectionLost(error)) broken = error as Error;
+        else await runner.query('ROLLBACK').catch(() => undefined);
         throw error;
       } finally {
         markTransaction(runner, false);
       }
+    } catch (error) {
+      if (isConnectionLost(error)) broken = error as Error;
+      throw error;
     } finally {
-      await runner.release();
+      await release(runner, broken);
     }
   }
+}
+
+/**
+ * Gives the connection back; one that failed (killed, or silent past query_timeout) is handed back with its error,
+ * so the pool closes it instead of lending it to the next request. TypeORM's Postgres runner takes that error in
+ * its (untyped) releasePostgresConnection; any other runner is released as usual.
+ */
+async function release(runner: QueryRunner, broken: Error | undefined): Promise<void> {
+  const withError = (runner as { releasePostgresConnection?: (error?: Error) => Promise<void> })
+    .releasePostgresConnection;
+  if (broken && typeof withError === 'function') await withError.call(runner, broken);
+  else await runner.release();
 }
 
 /** TypeORM's flag is read-only in its types but is the runner's own state; it checks it before opening one. */
