@@ -9,9 +9,14 @@ import { LocalServiceFile, SERVICE_FILE } from '../admin/local-operator';
 import { ConfigModule } from '../config/config.module';
 import { Env, loadEnv } from '../config/env';
 import { DatabaseModule } from '../database/database.module';
+import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { AdminOperations, HttpAdminOperations } from './admin-operations';
 
-@Module({ imports: [ConfigModule, ClsModule.forRoot({ global: true }), DatabaseModule, AdminModule] })
+// RateLimitModule: the guards that AdminModule's modules provide take the failed-authentication limiter
+// (REL-RATE-04), as in AppModule; the CLI itself never authenticates through them.
+@Module({
+  imports: [ConfigModule, ClsModule.forRoot({ global: true }), DatabaseModule, RateLimitModule, AdminModule],
+})
 class CliModule {}
 
 export interface Channel {
