@@ -5,10 +5,18 @@ import { isUuid } from '../common/uuid';
 
 /** One tenant request's transaction: repositories are built on its manager, so every query shares it. */
 export class TenantTx {
+  /** Work that must follow the COMMIT, never precede it (e.g. sealing audit events into the hash chain). */
+  readonly committed: (() => void)[] = [];
+
   constructor(
     readonly tenantId: string,
     readonly manager: EntityManager,
   ) {}
+
+  /** Runs `callback` once this transaction has committed; never if it rolls back. */
+  afterCommit(callback: () => void): void {
+    this.committed.push(callback);
+  }
 
   /** Rows of a statement, also for UPDATE/DELETE … RETURNING (for which TypeORM answers [rows, count]). */
   async query<T>(sql: string, params: unknown[]): Promise<T[]> {
@@ -51,14 +59,15 @@ export class UnitOfWork {
 
   private async once<T>(tenantId: string, work: (tx: TenantTx) => Promise<T>): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
+    const tx = new TenantTx(tenantId, runner.manager);
+    let result: T;
     await runner.connect();
     try {
       await runner.query(`BEGIN; SET LOCAL app.tenant_id = '${tenantId}'`);
       markTransaction(runner, true);
       try {
-        const result = await work(new TenantTx(tenantId, runner.manager));
+        result = await work(tx);
         await runner.query('COMMIT');
-        return result;
       } catch (error) {
         await runner.query('ROLLBACK').catch(() => undefined); // the connection may be gone; release() copes
         throw error;
@@ -68,6 +77,9 @@ export class UnitOfWork {
     } finally {
       await runner.release();
     }
+    // After the release: the connection is free for what follows (PGlite has only one).
+    for (const callback of tx.committed) callback();
+    return result;
   }
 }
 

@@ -2,6 +2,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { AdminService } from '../../src/admin/admin.service';
+import { AuditSealer } from '../../src/audit/audit-sealer';
 import { AuditService } from '../../src/audit/audit.service';
 import { HttpAdminOperations } from '../../src/cli/admin-operations';
 import { RequestFailureRecorder } from '../../src/audit/request-failures';
@@ -216,8 +217,10 @@ describe('audit staff API and failed SCIM requests (issue #6)', () => {
 
   it('stores no issued token anywhere in the audit tables or the logs', async () => {
     await app.get(RequestFailureRecorder).flush();
+    await app.get(AuditSealer).flush();
     const dump = JSON.stringify([
       await app.get(DataSource).query('SELECT * FROM audit_events'),
+      await app.get(DataSource).query('SELECT * FROM audit_pending_events'),
       await app.get(DataSource).query('SELECT * FROM staff_audit_events'),
     ]);
     expect(issuedTokens.length).toBeGreaterThan(5);

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { AuditRetentionJob } from '../../src/audit/audit-retention.job';
 import { AuditService } from '../../src/audit/audit.service';
 import type { AuditOutcome } from '../../src/audit/audit.types';
-import { UnitOfWork } from '../../src/database/unit-of-work';
+import { TenantTx, UnitOfWork } from '../../src/database/unit-of-work';
 import { admin, createTestApp, givenStaffToken, givenTenant, GivenTenant } from '../support/app';
 
 const CONCURRENT = 50;
@@ -25,13 +25,16 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
   });
   afterAll(() => app.close());
 
-  const seqsOf = async (tenant: GivenTenant): Promise<number[]> =>
-    (
+  // Events are linked into the chain right after their COMMIT (AuditSealer); seal() waits for that.
+  const seqsOf = async (tenant: GivenTenant): Promise<number[]> => {
+    await audit.seal(tenant.id);
+    return (
       await db.query<{ s: string }[]>(
         `SELECT seq::text AS s FROM audit_events WHERE tenant_id = $1 ORDER BY seq`,
         [tenant.id],
       )
     ).map((row) => Number(row.s));
+  };
   const userEvent = (i: number) => ({
     action: 'user.create' as const,
     resourceType: 'User' as const,
@@ -84,17 +87,23 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
 
   it(`writes ${CONCURRENT} concurrent events of one tenant without gaps or forks (AUD-03)`, async () => {
     const kund = await givenTenant(app);
-    const refs = await Promise.all(
+    await Promise.all(
       Array.from({ length: CONCURRENT }, (_, i) => uow.run(kund.id, (tx) => audit.record(tx, userEvent(i)))),
     );
-    expect(new Set(refs.map((ref) => ref.seq)).size).toBe(CONCURRENT);
     expect(await seqsOf(kund)).toEqual(Array.from({ length: CONCURRENT + 2 }, (_, i) => i + 1));
+    const ids = await db.query<{ id: string }[]>(
+      `SELECT resource_id AS id FROM audit_events WHERE tenant_id = $1 AND action = 'user.create'`,
+      [kund.id],
+    );
+    expect(new Set(ids.map((row) => row.id)).size).toBe(CONCURRENT);
+    expect(await db.query(`SELECT 1 FROM audit_pending_events WHERE tenant_id = $1`, [kund.id])).toEqual([]);
     expect(await audit.verify({ tenantId: kund.id })).toMatchObject({ valid: true, checked: CONCURRENT + 2 });
   });
 
   it('detects a row changed in the database at its seq (AUD-04)', async () => {
     const kund = await givenTenant(app);
     for (let i = 0; i < 4; i++) await uow.run(kund.id, (tx) => audit.record(tx, userEvent(i)));
+    await audit.seal(kund.id);
     // As the superuser a test connects as: the append-only trigger is switched off to forge the row.
     await db.transaction(async (manager) => {
       await manager.query(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`);
@@ -110,6 +119,7 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
 
   it('refuses UPDATE and DELETE of audit rows, and TRUNCATE (AUD-02)', async () => {
     const kund = await givenTenant(app);
+    await audit.seal(kund.id);
     await expect(
       db.query(`UPDATE audit_events SET resource_name = 'x' WHERE tenant_id = $1`, [kund.id]),
     ).rejects.toThrow(/append-only/);
@@ -118,11 +128,28 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
     );
     await expect(db.query(`UPDATE staff_audit_events SET actor_name = 'x'`)).rejects.toThrow(/append-only/);
     await expect(db.query(`TRUNCATE audit_events`)).rejects.toThrow(/append-only/);
+    // Events not yet sealed too: only the sealer may delete them (it moves them into the chain).
+    const refused = (sql: string) =>
+      db.transaction(async (manager) => {
+        await manager.query(`SET LOCAL app.tenant_id = '${kund.id}'`);
+        await audit.record(new TenantTx(kund.id, manager), userEvent(0));
+        await manager.query(sql);
+      });
+    await expect(refused(`UPDATE audit_pending_events SET resource_name = 'x'`)).rejects.toThrow(
+      /append-only/,
+    );
+    await expect(refused(`DELETE FROM audit_pending_events`)).rejects.toThrow(/append-only/);
+    await expect(refused(`TRUNCATE audit_pending_events`)).rejects.toThrow(/append-only/);
     expect(await seqsOf(kund)).toEqual([1, 2]);
   });
 
   it("deletes a tenant's audit trail with the tenant", async () => {
     const kund = await givenTenant(app);
+    // One event committed but not sealed (written outside the unit of work, so nothing seals it right away).
+    await db.transaction(async (manager) => {
+      await manager.query(`SET LOCAL app.tenant_id = '${kund.id}'`);
+      await audit.record(new TenantTx(kund.id, manager), userEvent(0));
+    });
     await db.query(`DELETE FROM api_keys WHERE tenant_id = $1`, [kund.id]);
     await db.query(`DELETE FROM tenants WHERE id = $1`, [kund.id]);
     expect(await seqsOf(kund)).toEqual([]);
@@ -130,6 +157,7 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
       kund.id,
     ]);
     expect(heads).toHaveLength(0);
+    expect(await db.query(`SELECT 1 FROM audit_pending_events WHERE tenant_id = $1`, [kund.id])).toEqual([]);
   });
 
   it('deletes expired events, moves the anchor and stays verifiable (AUD-06)', async () => {
@@ -139,6 +167,7 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
     const cutoff = new Date();
     await sleep(30);
     for (let i = 3; i < 5; i++) await uow.run(kund.id, (tx) => audit.record(tx, userEvent(i)));
+    await audit.seal(kund.id);
 
     const purged = await app.get(AuditRetentionJob).purge(cutoff);
     expect(purged.deleted).toBeGreaterThanOrEqual(5);
