@@ -106,7 +106,9 @@ async function main(): Promise<void> {
       print(
         `large group: add ${large.members} members in ${fmt(large.addSeconds, 2)} s = ${fmt(large.addRowsPerSecond)} rows/s ` +
           `(${fmt(large.addVsPostgres, 2)}x PostgreSQL's own batched insert of ${fmt(large.postgresSeconds, 3)} s; target ≤ 1.5x); ` +
-          `remove ${Math.floor(large.members / 2)} in ${fmt(large.removeSeconds, 2)} s`,
+          `remove ${Math.floor(large.members / 2)} in ${fmt(large.removeSeconds, 2)} s; ` +
+          `${fmt(large.addVsRealTable, 2)}x PostgreSQL's insert into the real table (foreign keys) of ${fmt(large.realTableSeconds, 3)} s, ` +
+          `plus ${fmt(large.existenceCheckSeconds, 3)} s for the existence check`,
       );
       print(line(large.largeGet, baseline));
       print(
