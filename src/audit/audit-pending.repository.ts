@@ -46,6 +46,23 @@ export class AuditPendingRepository {
     );
   }
 
+  /**
+   * Locks the tenant's chain head for the rest of the transaction (AUD-03) and lets this transaction move pending
+   * rows (the transaction-local app.audit_sealing their trigger checks, AUD-02), in one round trip. Null when the
+   * tenant has no head yet (AuditRepository.lockHead creates it).
+   */
+  async lockHead(
+    manager: EntityManager,
+    tenantId: string,
+  ): Promise<{ lastSeq: string; lastHash: string } | null> {
+    const rows = await manager.query<{ lastSeq: string; lastHash: string }[]>(
+      `SELECT last_seq::text AS "lastSeq", last_hash AS "lastHash", set_config('app.audit_sealing', 'on', true)
+       FROM audit_chain_heads WHERE tenant_id = $1 FOR UPDATE`,
+      [tenantId],
+    );
+    return rows[0] ?? null;
+  }
+
   /** The oldest committed pending events of a tenant, in sealing order. */
   async oldest(manager: EntityManager, tenantId: string, limit: number): Promise<PendingEvent[]> {
     return manager.query<PendingEvent[]>(
@@ -60,13 +77,11 @@ export class AuditPendingRepository {
 
   /**
    * Moves the events into audit_events with their seq and hashes, and moves the head, in one statement. The
-   * caller holds the head's row lock; the rows are copied inside the database, so what is stored is what was
+   * caller holds the head's row lock (`lockHead`, which also allows the delete); the rows are copied inside the database, so what is stored is what was
    * read and hashed (an UPDATE of a pending row is refused by its trigger).
    */
   async seal(manager: EntityManager, tenantId: string, sealed: Sealed[]): Promise<void> {
     const last = sealed[sealed.length - 1];
-    // Transaction-local: lets exactly this transaction delete pending rows (the table's trigger, AUD-02).
-    await manager.query(`SELECT set_config('app.audit_sealing', 'on', true)`);
     const result = await manager.query<unknown[]>(
       `WITH link AS (
          SELECT * FROM unnest($2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[])

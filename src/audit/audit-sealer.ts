@@ -103,10 +103,15 @@ export class AuditSealer implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** One transaction: lock the head, link the oldest pending events after it, move them and the head. */
   private async sealBatch(tx: TenantTx): Promise<number> {
-    // Nothing waiting (a reader's seal(), or a tenant deleted meanwhile): no lock, and no head to create.
-    if ((await this.pending.oldest(tx.manager, tx.tenantId, 1)).length === 0) return 0;
-    const head = await this.events.lockHead(tx.manager, { tenantId: tx.tenantId });
-    // Read again under the lock: another instance's sealer may have moved them meanwhile.
+    let head = await this.pending.lockHead(tx.manager, tx.tenantId);
+    if (!head) {
+      // A tenant's first events; or a tenant deleted meanwhile, whose head and events are gone: nothing to create.
+      if ((await this.pending.oldest(tx.manager, tx.tenantId, 1)).length === 0) return 0;
+      await this.events.lockHead(tx.manager, { tenantId: tx.tenantId });
+      head = await this.pending.lockHead(tx.manager, tx.tenantId);
+      if (!head) return 0;
+    }
+    // Read under the lock: another instance's sealer may have moved some meanwhile.
     const batch = await this.pending.oldest(tx.manager, tx.tenantId, SEAL_BATCH);
     if (batch.length === 0) return 0;
     let seq = BigInt(head.lastSeq);
