@@ -61,6 +61,12 @@ export class AuditSealer implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** Seal soon; called after each COMMIT that wrote an event. Never throws: the sweep retries what failed. */
   request(tenantId: string): void {
+    // Not `seal().catch()` on a running loop: under steady writes the loop does not settle, and every derived
+    // promise would keep its request's async context (CLS: the whole request) alive until it does.
+    if (this.running.has(tenantId)) {
+      this.again.add(tenantId);
+      return;
+    }
     this.seal(tenantId).catch((error: unknown) =>
       this.logger.warn(`Sealing audit events of tenant ${tenantId} failed: ${String(error)}`),
     );
