@@ -2,6 +2,7 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
+import { createServiceLogin, SERVICE_LOGIN } from '../test/support/database';
 import { request } from './http';
 
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -17,9 +18,10 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-function databaseUrl(name: string): string {
+function databaseUrl(name: string, user?: string): string {
   const url = new URL(SERVER_URL);
   url.pathname = `/${name}`;
+  if (user) [url.username, url.password] = [user, ''];
   return url.toString();
 }
 
@@ -40,7 +42,9 @@ export async function startService(port: number): Promise<Service> {
   const env = {
     ...process.env,
     NODE_ENV: 'production',
-    DATABASE_URL: databaseUrl(name),
+    // Migrations as the owner, the service as its own role, as deployed (SECURITY.md TEN-04/05).
+    MIGRATION_DATABASE_URL: databaseUrl(name),
+    DATABASE_URL: databaseUrl(name, SERVICE_LOGIN),
     PORT: String(port),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
@@ -60,6 +64,7 @@ export async function startService(port: number): Promise<Service> {
       stdio: 'ignore',
     },
   );
+  await createServiceLogin(SERVER_URL);
   const staff = JSON.parse(
     execFileSync('node', ['dist/src/cli/main.js', 'staff-token', 'create', '--name', 'bench', '--json'], {
       env,

@@ -10,8 +10,8 @@ import { ScimError } from './scim/core/errors/scim-error';
 import { toScimError } from './scim/scim-errors';
 import { isScimPath, SCIM_CONTENT_TYPE, writeScimError } from './scim/scim-exception.filter';
 
-/** REL-LIM-01: SCIM bodies above this are refused with 413 from Content-Length, before they are buffered. */
-export const BODY_LIMIT = '1mb';
+/** REL-LIM-01: SCIM bodies above this (1 MiB) are refused with 413 from Content-Length, before they are buffered. */
+export const BODY_LIMIT = 1024 * 1024;
 const JSON_TYPES = ['application/json', 'application/scim+json'];
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -53,6 +53,17 @@ function scimContentTypes(logger: NestLogger) {
     const detail = 'Unsupported Content-Type: send application/scim+json (or application/json) in UTF-8';
     writeScimError(new ScimError(415, detail), request, response, logger);
   };
+}
+
+/**
+ * A declared body over the limit is refused at once and the connection closed (SECURITY.md H-06, H-07). The body
+ * parser would refuse it too, but only after reading the whole declared length off the socket, so a client that
+ * announces 20 MB and sends nothing would wait, holding the connection, until the request timeout.
+ */
+function refuseOversizedBodies(request: Request, response: Response, next: NextFunction): void {
+  if (!(Number(request.headers['content-length']) > BODY_LIMIT)) return next();
+  response.setHeader('Connection', 'close');
+  next(new ScimError(413, 'The request body is too large'));
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -113,7 +124,7 @@ export function configureApp(app: NestExpressApplication): void {
   app.set('trust proxy', trustProxySetting(env.TRUST_PROXY));
   app.use(requestId);
   app.use(scimContentTypes(logger));
-  app.use(express.raw({ type: JSON_TYPES, limit: BODY_LIMIT }), parseJsonBody);
+  app.use(refuseOversizedBodies, express.raw({ type: JSON_TYPES, limit: BODY_LIMIT }), parseJsonBody);
   app.use(earlyErrors(logger));
   if (env.SWAGGER_ENABLED) setUpSwagger(app);
 }

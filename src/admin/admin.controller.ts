@@ -8,14 +8,15 @@ import {
   Param,
   Patch,
   Post,
+  Query,
   Req,
   UseGuards,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IssuedToken, TokenSummary } from '../api-keys/api-keys.service';
-import { CreateTenantDto, IssueTokenDto, UpdateTenantDto } from './admin.dto';
+import { CreateTenantDto, ExpiringTokensQueryDto, IssueTokenDto, UpdateTenantDto } from './admin.dto';
 import { AdminGuard, StaffRequest } from './admin.guard';
-import { AdminService, IssuedTenantToken, TenantView } from './admin.service';
+import { AdminService, ExpiringTokens, IssuedTenantToken, TenantView } from './admin.service';
 
 const tokenRequest = (body: IssueTokenDto) => ({
   name: body.name,
@@ -71,6 +72,22 @@ export class AdminController {
   @HttpCode(204)
   revokeToken(@Param('slug') slug: string, @Param('keyId') keyId: string): Promise<void> {
     return this.admin.revokeToken(slug, keyId);
+  }
+
+  @Get('tokens/expiring')
+  @ApiOperation({
+    summary: 'Tokens (tenant and staff) that expire soon',
+    description:
+      'Unrevoked tokens whose expiry falls within `withinDays` (default TOKEN_EXPIRY_WARNING_DAYS), soonest ' +
+      'first, with tenant slug, key id, name and days left; never a secret. Entra quarantines a provisioning ' +
+      'job whose token stops working, so rotate these in time (SECURITY.md KEY-07).',
+  })
+  @ApiOkResponse({
+    description:
+      '{ withinDays, asOf, tokens: [{ kind, tenant, keyId, name, lastFour, expiresAt, daysLeft, lastUsedAt }] }',
+  })
+  listExpiringTokens(@Query() query: ExpiringTokensQueryDto): Promise<ExpiringTokens> {
+    return this.admin.listExpiringTokens(query.withinDays);
   }
 
   @Post('staff-tokens')

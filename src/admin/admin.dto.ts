@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDateString, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsDateString, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { SLUG_PATTERN } from '../tenants/tenant-host';
 
 export class CreateTenantDto {
@@ -43,4 +44,17 @@ export class IssueTokenDto {
   @IsOptional()
   @IsDateString()
   expiresAt?: string;
+}
+
+export class ExpiringTokensQueryDto {
+  @ApiPropertyOptional({
+    example: 30,
+    description: 'List tokens expiring within this many days (default TOKEN_EXPIRY_WARNING_DAYS)',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  withinDays?: number;
 }

@@ -1,7 +1,15 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { ApiKeysService, IssuedToken, TokenSummary } from '../api-keys/api-keys.service';
+import { Env } from '../config/env';
 import { AuditService } from '../audit/audit.service';
 import type { AuditVerification } from '../audit/audit.types';
+import type { CustomAttributeDefinition } from '../custom-attributes/custom-attribute';
+import {
+  CustomAttributeChanges,
+  CustomAttributeInput,
+  CustomAttributesService,
+  UserAttributesView,
+} from '../custom-attributes/custom-attributes.service';
 import { Tenant, TenantStatus } from '../tenants/tenant.entity';
 import { TenantsService } from '../tenants/tenants.service';
 
@@ -16,6 +24,28 @@ export interface TenantView {
 }
 
 export type IssuedTenantToken = IssuedToken & { tenant: string; tenantUrl: string };
+
+/** A token about to expire, as staff see it: never the secret or its hash (SECURITY.md KEY-03, KEY-07). */
+export interface ExpiringTokenView {
+  kind: 'tenant' | 'staff';
+  /** The tenant's slug; null for a staff token. */
+  tenant: string | null;
+  keyId: string;
+  name: string;
+  lastFour: string;
+  expiresAt: Date;
+  /** Whole days until expiry: 0 means within the next 24 hours. */
+  daysLeft: number;
+  lastUsedAt: Date | null;
+}
+
+export interface ExpiringTokens {
+  withinDays: number;
+  asOf: Date;
+  tokens: ExpiringTokenView[];
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface TokenRequest {
   name: string;
@@ -33,6 +63,8 @@ export class AdminService {
     private readonly tenants: TenantsService,
     private readonly apiKeys: ApiKeysService,
     private readonly audit: AuditService,
+    private readonly customAttributes: CustomAttributesService,
+    private readonly env: Env,
   ) {}
 
   async createTenant(slug: string, displayName: string): Promise<TenantView> {
@@ -138,9 +170,68 @@ export class AdminService {
     if (!revoked) throw new NotFoundException(`No active staff token '${keyId}'`);
   }
 
+  /**
+   * Unrevoked tokens, of every tenant and of staff, that expire within `withinDays` (default
+   * TOKEN_EXPIRY_WARNING_DAYS), soonest first. Entra quarantines a job whose token stops working (SECURITY.md
+   * KEY-07, ENTRA.md E1), so staff rotate these before a customer notices. Tokens already expired are not listed:
+   * they fail today and show as inactive in the tenant's token list.
+   */
+  async listExpiringTokens(withinDays = this.env.TOKEN_EXPIRY_WARNING_DAYS): Promise<ExpiringTokens> {
+    const asOf = new Date();
+    const expiring = await this.apiKeys.listExpiring(asOf, new Date(asOf.getTime() + withinDays * DAY_MS));
+    const slugs = new Map(
+      expiring.some((key) => key.tenantId !== null)
+        ? (await this.tenants.list()).map((tenant) => [tenant.id, tenant.slug] as const)
+        : [],
+    );
+    const tokens = expiring.map((key) => {
+      const expiresAt = key.expiresAt as Date; // the query asked for expiring tokens only
+      return {
+        kind: key.kind === 'ksc' ? ('tenant' as const) : ('staff' as const),
+        tenant: key.tenantId === null ? null : (slugs.get(key.tenantId) ?? null),
+        keyId: key.keyId,
+        name: key.name,
+        lastFour: key.lastFour,
+        expiresAt,
+        daysLeft: Math.floor((expiresAt.getTime() - asOf.getTime()) / DAY_MS),
+        lastUsedAt: key.lastUsedAt,
+      };
+    });
+    return { withinDays, asOf, tokens };
+  }
+
   /** Recomputes a tenant's audit hash chain (SECURITY.md AUD-04); the CLI's `audit verify`. */
   async verifyAudit(slug: string): Promise<AuditVerification> {
     return this.audit.verify({ tenantId: (await this.tenants.getBySlug(slug)).id });
+  }
+
+  // Custom user attributes (issue #9): rules and audit in CustomAttributesService.
+  listUserAttributes(slug: string): Promise<UserAttributesView> {
+    return this.customAttributes.list(slug);
+  }
+
+  defineUserAttribute(slug: string, input: CustomAttributeInput): Promise<CustomAttributeDefinition> {
+    return this.customAttributes.define(slug, input);
+  }
+
+  changeUserAttribute(
+    slug: string,
+    name: string,
+    changes: CustomAttributeChanges,
+  ): Promise<CustomAttributeDefinition> {
+    return this.customAttributes.change(slug, name, changes);
+  }
+
+  removeUserAttribute(slug: string, name: string): Promise<CustomAttributeDefinition> {
+    return this.customAttributes.remove(slug, name);
+  }
+
+  purgeUserAttribute(
+    slug: string,
+    name: string,
+    confirm: string,
+  ): Promise<{ name: string; usersPurged: number }> {
+    return this.customAttributes.purge(slug, name, confirm);
   }
 
   private view(tenant: Tenant): TenantView {

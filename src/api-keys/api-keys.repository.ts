@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, IsNull, LessThan, Or, Repository } from 'typeorm';
+import { Between, EntityManager, IsNull, LessThan, Or, Repository } from 'typeorm';
 import { ApiKey } from './api-key.entity';
 import type { TokenKind } from './token-format';
 
@@ -32,6 +32,14 @@ export class ApiKeysRepository {
     return this.repo.find({
       where: { kind, tenantId: tenantId ?? IsNull() },
       order: { createdAt: 'DESC', keyId: 'ASC' },
+    });
+  }
+
+  /** Unrevoked tokens of every owner whose expiry falls in [from, until], soonest first (KEY-07). */
+  listExpiringBetween(from: Date, until: Date): Promise<ApiKey[]> {
+    return this.repo.find({
+      where: { revokedAt: IsNull(), expiresAt: Between(from, until) },
+      order: { expiresAt: 'ASC', keyId: 'ASC' },
     });
   }
 

@@ -19,6 +19,12 @@ export interface TokenSummary {
   active: boolean;
 }
 
+/** A token that is about to expire, with its owner (a tenant id, or null for a staff token). */
+export interface ExpiringKey extends TokenSummary {
+  kind: TokenKind;
+  tenantId: string | null;
+}
+
 export interface IssuedToken extends TokenSummary {
   /** The clear token: shown exactly once, at issuance. */
   token: string;
@@ -76,6 +82,12 @@ export class ApiKeysService implements BeforeApplicationShutdown {
 
   async listForStaff(): Promise<TokenSummary[]> {
     return (await this.keys.list('kst', null)).map(summarise);
+  }
+
+  /** Unrevoked tokens, tenant and staff, that expire after `from` and by `until` (SECURITY.md KEY-07). */
+  async listExpiring(from: Date, until: Date): Promise<ExpiringKey[]> {
+    const keys = await this.keys.listExpiringBetween(from, until);
+    return keys.map((key) => ({ ...summarise(key), kind: key.kind, tenantId: key.tenantId }));
   }
 
   async revokeForTenant(

@@ -1,4 +1,4 @@
-import { hashSecret, mintToken, parseToken, secretMatches, TOKEN_SHAPE } from './token-format';
+import { hashSecret, keyIdOf, mintToken, parseToken, secretMatches, TOKEN_SHAPE } from './token-format';
 
 describe('token format (SECURITY.md KEY-01)', () => {
   it('mints a recognisable token with ≥160 bits of secret entropy', () => {
@@ -52,5 +52,15 @@ describe('token format (SECURITY.md KEY-01)', () => {
     expect(secretMatches(minted.secret.replace(/.$/, '0'), minted.secretHash)).toBe(
       minted.secret.endsWith('0'),
     );
+  });
+
+  it('names the key id of a well-formed token of either kind, for the failed-authentication limiter (REL-RATE-04)', () => {
+    for (const kind of ['ksc', 'kst'] as const) {
+      const minted = mintToken(kind, 'test');
+      expect(keyIdOf(minted.token)).toBe(minted.keyId);
+    }
+    const token = mintToken('ksc', 'live').token;
+    expect(keyIdOf(token.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a')))).toBeNull();
+    expect(keyIdOf('ksc_live_guess')).toBeNull();
   });
 });

@@ -63,6 +63,11 @@ export function parseToken(presented: string, kind: TokenKind): ParsedToken | nu
   return { kind, keyId, secret };
 }
 
+/** The key id of a well-formed token of either kind, e.g. to count failed attempts per key (REL-RATE-04). */
+export function keyIdOf(presented: string): string | null {
+  return (parseToken(presented, 'ksc') ?? parseToken(presented, 'kst'))?.keyId ?? null;
+}
+
 /** Constant-time comparison of two SHA-256 digests (KEY-04). */
 export function secretMatches(secret: string, storedHash: Buffer): boolean {
   const presented = hashSecret(secret);

@@ -2,13 +2,14 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Env } from '../config/env';
+import { UnitOfWork } from '../database/unit-of-work';
+import { TenantsService } from '../tenants/tenants.service';
 import { AuditRepository, ChainRef } from './audit.repository';
-import { AuditService } from './audit.service';
+import { AuditService, GlobalTx } from './audit.service';
 
 const LEASE = 'audit-retention';
 /** Events deleted per transaction: keeps each transaction (and the chain head's lock) short. */
 export const RETENTION_BATCH = 1000;
-const CHAINS_PER_PAGE = 100;
 
 export interface PurgeResult {
   chains: number;
@@ -31,6 +32,8 @@ export class AuditRetentionJob implements OnApplicationBootstrap, OnApplicationS
   constructor(
     private readonly events: AuditRepository,
     private readonly audit: AuditService,
+    private readonly tenants: TenantsService,
+    private readonly unitOfWork: UnitOfWork,
     private readonly env: Env,
   ) {}
 
@@ -63,7 +66,12 @@ export class AuditRetentionJob implements OnApplicationBootstrap, OnApplicationS
       this.logger.log(`Deleted ${result.deleted} audit events of ${result.chains} chains`);
   }
 
-  /** Deletes every event older than `cutoff`, chain by chain; each chain is visited once per call. */
+  /**
+   * Deletes every event older than `cutoff`, chain by chain; each chain is visited once per call. Work that spans
+   * tenants (SECURITY.md TEN-07): it walks the global tenants table and purges each tenant's chain in that
+   * tenant's own transaction, so row-level security holds here as for requests, and no statement ever reads
+   * across tenants. The staff chain has no tenant and is global.
+   */
   async purge(cutoff: Date): Promise<PurgeResult> {
     const at = cutoff.toISOString();
     const result: PurgeResult = { chains: 0, deleted: 0 };
@@ -72,43 +80,47 @@ export class AuditRetentionJob implements OnApplicationBootstrap, OnApplicationS
       result.deleted += deleted;
     };
     count(await this.purgeChain('staff', at));
-    let after = '00000000-0000-0000-0000-000000000000';
-    for (;;) {
-      const tenants = await this.events.expiredTenantChains(at, after, CHAINS_PER_PAGE);
-      for (const tenantId of tenants) count(await this.purgeChain({ tenantId }, at));
-      if (tenants.length < CHAINS_PER_PAGE) return result;
-      after = tenants[tenants.length - 1];
-    }
+    for await (const tenantId of this.tenants.allIds()) count(await this.purgeChain({ tenantId }, at));
+    return result;
   }
 
   private async purgeChain(chain: ChainRef, cutoff: string): Promise<number> {
     let total = 0;
     for (;;) {
-      const deleted = await this.events.transaction(async (manager) => {
-        const head = await this.events.lockHead(manager, chain);
-        const purged = await this.events.deletePrefix(manager, chain, head, cutoff, RETENTION_BATCH);
-        if (purged.deleted === 0) return 0;
-        // AUD-06: a checkpoint instead of a silent gap. It is newer than the cutoff, so it stays.
-        await this.audit.append({ manager }, chain, {
-          requestId: null,
-          sourceIp: null,
-          actorType: 'system',
-          actorId: null,
-          actorName: 'retention',
-          action: 'audit.purge',
-          resourceType: 'Audit',
-          resourceId: null,
-          resourceName: null,
-          outcome: 'success',
-          status: null,
-          scimType: null,
-          changes: { other: { deleted: purged.deleted, cutoff, anchorSeq: purged.anchorSeq } },
-          request: null,
-        });
-        return purged.deleted;
-      });
+      const deleted = await this.inTransaction(chain, (tx) => this.purgeBatch(tx, chain, cutoff));
       total += deleted;
       if (deleted < RETENTION_BATCH) return total;
     }
+  }
+
+  private inTransaction<T>(chain: ChainRef, work: (tx: GlobalTx) => Promise<T>): Promise<T> {
+    if (chain === 'staff') return this.events.transaction((manager) => work({ manager }));
+    return this.unitOfWork.run(chain.tenantId, work);
+  }
+
+  private async purgeBatch({ manager }: GlobalTx, chain: ChainRef, cutoff: string): Promise<number> {
+    // Most chains have nothing to purge on a given run: a read, so their head is not locked against writers.
+    if (!(await this.events.hasExpired(manager, chain, cutoff))) return 0;
+    const head = await this.events.lockHead(manager, chain);
+    const purged = await this.events.deletePrefix(manager, chain, head, cutoff, RETENTION_BATCH);
+    if (purged.deleted === 0) return 0;
+    // AUD-06: a checkpoint instead of a silent gap. It is newer than the cutoff, so it stays.
+    await this.audit.append({ manager }, chain, {
+      requestId: null,
+      sourceIp: null,
+      actorType: 'system',
+      actorId: null,
+      actorName: 'retention',
+      action: 'audit.purge',
+      resourceType: 'Audit',
+      resourceId: null,
+      resourceName: null,
+      outcome: 'success',
+      status: null,
+      scimType: null,
+      changes: { other: { deleted: purged.deleted, cutoff, anchorSeq: purged.anchorSeq } },
+      request: null,
+    });
+    return purged.deleted;
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { TenantTx } from '../database/unit-of-work';
 import type { ChainedEvent, ChainHead } from './audit-hash';
 import type { AuditEvent, AuditQuery } from './audit.types';
 
@@ -111,9 +112,12 @@ export class AuditRepository {
     );
   }
 
+  // Staff reads of one tenant's trail run in that tenant's transaction (`UnitOfWork.run`), like its requests:
+  // row-level security then holds for them too, and `tenant_id = $1` stays as the application's own filter.
+
   /** Newest first, seq below the cursor: later inserts get higher seqs, so pages never shift (issue #6). */
-  async list(tenantId: string, q: AuditQuery): Promise<AuditEvent[]> {
-    const params: unknown[] = [tenantId];
+  async list(tx: TenantTx, q: AuditQuery): Promise<AuditEvent[]> {
+    const params: unknown[] = [tx.tenantId];
     const where = ['tenant_id = $1'];
     const add = (sql: string, value: unknown) => {
       params.push(value);
@@ -129,41 +133,42 @@ export class AuditRepository {
     if (q.outcome) add('outcome = ?', q.outcome);
     if (q.requestId) add('request_id = ?', q.requestId);
     params.push(q.limit);
-    const sql = `SELECT ${eventColumns(tablesOf({ tenantId }))} FROM audit_events WHERE ${where.join(' AND ')}
+    const sql = `SELECT ${eventColumns(tablesOf(tx))} FROM audit_events WHERE ${where.join(' AND ')}
       ORDER BY audit_events.seq DESC LIMIT $${params.length}`;
-    return await this.dataSource.query<AuditEvent[]>(sql, params);
+    return tx.query<AuditEvent>(sql, params);
   }
 
-  async failureCounts(tenantId: string, since: string): Promise<FailureCount[]> {
-    return this.dataSource.query<FailureCount[]>(
+  async failureCounts(tx: TenantTx, since: string): Promise<FailureCount[]> {
+    return tx.query<FailureCount>(
       `SELECT status, scim_type AS "scimType", count(*)::int AS n FROM audit_events
        WHERE tenant_id = $1 AND occurred_at >= $2::timestamptz AND outcome = 'failure'
        GROUP BY status, scim_type`,
-      [tenantId, since],
+      [tx.tenantId, since],
     );
   }
 
-  async successStats(tenantId: string, since: string): Promise<{ n: number; last: string | null }> {
-    const [row] = await this.dataSource.query<{ n: number; last: string | null }[]>(
+  async successStats(tx: TenantTx, since: string): Promise<{ n: number; last: string | null }> {
+    const [row] = await tx.query<{ n: number; last: string | null }>(
       `SELECT count(*) FILTER (WHERE occurred_at >= $2::timestamptz)::int AS n, ${iso('max(occurred_at)')} AS last
        FROM audit_events WHERE tenant_id = $1 AND outcome = 'success' AND action <> 'audit.purge'`,
-      [tenantId, since],
+      [tx.tenantId, since],
     );
     return row;
   }
 
-  async lastFailure(tenantId: string): Promise<AuditEvent | null> {
-    const rows = await this.dataSource.query<AuditEvent[]>(
-      `SELECT ${eventColumns(tablesOf({ tenantId }))} FROM audit_events
+  async lastFailure(tx: TenantTx): Promise<AuditEvent | null> {
+    const rows = await tx.query<AuditEvent>(
+      `SELECT ${eventColumns(tablesOf(tx))} FROM audit_events
        WHERE tenant_id = $1 AND outcome = 'failure' ORDER BY audit_events.seq DESC LIMIT 1`,
-      [tenantId],
+      [tx.tenantId],
     );
     return rows[0] ?? null;
   }
 
   /**
    * Runs `work` on one consistent snapshot (REPEATABLE READ), so a verification sees the head and the events as
-   * of one moment even while writers and the retention job carry on.
+   * of one moment even while writers and the retention job carry on. The staff chain only: it is global, while a
+   * tenant's chain is read in that tenant's `UnitOfWork.run` (with the same isolation).
    */
   snapshot<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction('REPEATABLE READ', work);
@@ -194,19 +199,20 @@ export class AuditRepository {
     return rows.map(chained);
   }
 
+  /** A transaction for the staff chain, which has no tenant (its tables are global). */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
   }
 
-  /** Tenant chains whose oldest kept event is older than the cutoff. */
-  async expiredTenantChains(cutoff: string, after: string, limit: number): Promise<string[]> {
-    const rows = await this.dataSource.query<{ tenantId: string }[]>(
-      `SELECT h.tenant_id::text AS "tenantId" FROM audit_chain_heads h
-       JOIN audit_events e ON e.tenant_id = h.tenant_id AND e.seq = h.anchor_seq
-       WHERE e.occurred_at < $1::timestamptz AND h.tenant_id > $2::uuid ORDER BY h.tenant_id LIMIT $3`,
-      [cutoff, after, limit],
+  /** Whether the chain's oldest kept event is older than the cutoff; a read only, no lock. */
+  async hasExpired(manager: EntityManager, chain: ChainRef, cutoff: string): Promise<boolean> {
+    const t = tablesOf(chain);
+    const rows = await manager.query<{ expired: boolean }[]>(
+      `SELECT EXISTS (SELECT FROM ${t.heads} h JOIN ${t.events} e ON e.${t.key} = h.${t.key} AND e.seq = h.anchor_seq
+         WHERE h.${t.key} = $1 AND e.occurred_at < $2::timestamptz) AS expired`,
+      [t.value, cutoff],
     );
-    return rows.map((row) => row.tenantId);
+    return rows[0]?.expired === true;
   }
 
   /**

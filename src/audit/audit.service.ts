@@ -122,9 +122,14 @@ export class AuditService {
     return this.sealer.seal(tenantId);
   }
 
+  // Staff reads of a tenant's trail: that tenant's transaction, never a query across tenants (SECURITY.md TEN-07).
+  // Each seals first, so that every event committed before the read is in the chain it reads (AUD-03).
+
   async list(tenantId: string, query: AuditQuery): Promise<AuditPage> {
     await this.sealer.seal(tenantId);
-    const rows = await this.events.list(tenantId, { ...query, limit: query.limit + 1 });
+    const rows = await this.unitOfWork.run(tenantId, (tx) =>
+      this.events.list(tx, { ...query, limit: query.limit + 1 }),
+    );
     const items = rows.slice(0, query.limit);
     return { items, nextCursor: rows.length > query.limit ? items[items.length - 1].seq : null };
   }
@@ -132,11 +137,16 @@ export class AuditService {
   async summary(tenantId: string, now = new Date()): Promise<AuditSummary> {
     const since = new Date(now.getTime() - 24 * 3600_000).toISOString();
     await this.sealer.seal(tenantId);
-    const [counts, success, lastFailure] = await Promise.all([
-      this.events.failureCounts(tenantId, since),
-      this.events.successStats(tenantId, since),
-      this.events.lastFailure(tenantId),
-    ]);
+    // One transaction is one connection: the three reads run one after the other.
+    const [counts, success, lastFailure] = await this.unitOfWork.run(
+      tenantId,
+      async (tx) =>
+        [
+          await this.events.failureCounts(tx, since),
+          await this.events.successStats(tx, since),
+          await this.events.lastFailure(tx),
+        ] as const,
+    );
     const byStatus: Record<string, number> = {};
     const byScimType: Record<string, number> = {};
     for (const row of counts) {
@@ -156,20 +166,25 @@ export class AuditService {
 
   /** Recomputes a chain from its retention anchor on one snapshot (AUD-04). */
   async verify(chain: ChainRef): Promise<AuditVerification> {
-    if (chain !== 'staff') await this.sealer.seal(chain.tenantId);
-    return this.events.snapshot(async (manager) => {
-      const head = await this.events.head(manager, chain);
-      if (!head) return { valid: true, checked: 0, anchorSeq: '1', lastSeq: '0' };
-      const verifier = new ChainVerifier(head);
-      let from = head.anchorSeq;
-      for (;;) {
-        const slice = await this.events.chainSlice(manager, chain, from, VERIFY_BATCH);
-        for (const row of slice) if (!verifier.check(row)) break;
-        if (verifier.isBroken || slice.length < VERIFY_BATCH) break;
-        from = String(BigInt(slice[slice.length - 1].event.seq) + 1n);
-      }
-      return verifier.result();
+    if (chain === 'staff') return this.events.snapshot((manager) => this.verifyOn({ manager }, chain));
+    await this.sealer.seal(chain.tenantId);
+    return this.unitOfWork.run(chain.tenantId, (tx) => this.verifyOn(tx, chain), {
+      isolation: 'REPEATABLE READ',
     });
+  }
+
+  private async verifyOn({ manager }: GlobalTx, chain: ChainRef): Promise<AuditVerification> {
+    const head = await this.events.head(manager, chain);
+    if (!head) return { valid: true, checked: 0, anchorSeq: '1', lastSeq: '0' };
+    const verifier = new ChainVerifier(head);
+    let from = head.anchorSeq;
+    for (;;) {
+      const slice = await this.events.chainSlice(manager, chain, from, VERIFY_BATCH);
+      for (const row of slice) if (!verifier.check(row)) break;
+      if (verifier.isBroken || slice.length < VERIFY_BATCH) break;
+      from = String(BigInt(slice[slice.length - 1].event.seq) + 1n);
+    }
+    return verifier.result();
   }
 
   private async fieldsOf(tx: GlobalTx, input: AuditEventInput, context: RecordContext): Promise<EventFields> {

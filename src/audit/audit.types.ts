@@ -28,10 +28,16 @@ export type AuditAction =
   | 'token.revoke'
   | 'staff-token.create'
   | 'staff-token.revoke'
+  | 'user-attribute.define'
+  | 'user-attribute.restore'
+  | 'user-attribute.update'
+  | 'user-attribute.remove'
+  | 'user-attribute.purge'
   | 'request.failed'
   | 'audit.purge';
 
-export type AuditResourceType = 'User' | 'Group' | 'Tenant' | 'Token' | 'StaffToken' | 'Request' | 'Audit';
+export type AuditResourceType =
+  'User' | 'Group' | 'Tenant' | 'Token' | 'StaffToken' | 'UserAttribute' | 'Request' | 'Audit';
 
 /** One changed attribute: its value before and after (absent = not present on that side). */
 export interface AttributeChange {

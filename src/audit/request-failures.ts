@@ -128,7 +128,12 @@ export class RequestFailureRecorder implements OnApplicationBootstrap, BeforeApp
 
   private observe(error: ScimError, request: Request, original: unknown): void {
     if (!isRecordedFailure(error.status, request.method)) return;
-    // A 429 comes after the guard, so its tenant is known; unrecorded ones are counted into the next recorded one.
+    // A 401, or a 429 of the failed-authentication limiter (answered before any tenant is resolved), comes from a
+    // caller that did not authenticate, so record() would find nothing to record; checking its token here anyway
+    // would give back the lookups the limiter saves (SECURITY.md REL-RATE-04).
+    if (error.status === 401 || (error.status === 429 && !(request as TenantRequest).tenant)) return;
+    // A tenant's 429 comes after the guard, so its tenant is known; unrecorded ones are counted into the next
+    // recorded one (issue #7).
     const tenantId = (request as TenantRequest).tenant?.id;
     const repeated = error.status === 429 && tenantId ? this.throttled.admit(tenantId, Date.now()) : 0;
     if (repeated === null) return;

@@ -1,7 +1,13 @@
 import type { IssuedToken, TokenSummary } from '../api-keys/api-keys.service';
-import type { IssuedTenantToken, TenantView, TokenRequest } from '../admin/admin.service';
+import type { ExpiringTokens, IssuedTenantToken, TenantView, TokenRequest } from '../admin/admin.service';
 import type { AuditVerification } from '../audit/audit.types';
 import type { TenantStatus } from '../tenants/tenant.entity';
+import type { CustomAttributeDefinition } from '../custom-attributes/custom-attribute';
+import type {
+  CustomAttributeChanges,
+  CustomAttributeInput,
+  UserAttributesView,
+} from '../custom-attributes/custom-attributes.service';
 
 /** What the CLI can do; AdminService in-process, or the running service's admin API (see channel.ts). */
 export interface AdminOperations {
@@ -15,7 +21,21 @@ export interface AdminOperations {
   createStaffToken(request: TokenRequest, actor: string): Promise<IssuedToken>;
   listStaffTokens(): Promise<TokenSummary[]>;
   revokeStaffToken(keyId: string): Promise<void>;
+  listExpiringTokens(withinDays?: number): Promise<ExpiringTokens>;
   verifyAudit(slug: string): Promise<AuditVerification>;
+  listUserAttributes(slug: string): Promise<UserAttributesView>;
+  defineUserAttribute(slug: string, input: CustomAttributeInput): Promise<CustomAttributeDefinition>;
+  changeUserAttribute(
+    slug: string,
+    name: string,
+    changes: CustomAttributeChanges,
+  ): Promise<CustomAttributeDefinition>;
+  removeUserAttribute(slug: string, name: string): Promise<CustomAttributeDefinition>;
+  purgeUserAttribute(
+    slug: string,
+    name: string,
+    confirm: string,
+  ): Promise<{ name: string; usersPurged: number }>;
 }
 
 /** The admin API of a running service, called with the local operator token (admin/local-operator.ts). */
@@ -58,8 +78,30 @@ export class HttpAdminOperations implements AdminOperations {
   revokeStaffToken(keyId: string) {
     return this.call<void>('DELETE', `/staff-tokens/${encodeURIComponent(keyId)}`);
   }
+  listExpiringTokens(withinDays?: number) {
+    const query = withinDays === undefined ? '' : `?withinDays=${withinDays}`;
+    return this.call<ExpiringTokens>('GET', `/tokens/expiring${query}`);
+  }
   verifyAudit(slug: string) {
     return this.call<AuditVerification>('POST', `/tenants/${encodeURIComponent(slug)}/audit/verify`);
+  }
+
+  listUserAttributes(slug: string) {
+    return this.call<UserAttributesView>('GET', attributesPath(slug));
+  }
+  defineUserAttribute(slug: string, input: CustomAttributeInput) {
+    return this.call<CustomAttributeDefinition>('POST', attributesPath(slug), input);
+  }
+  changeUserAttribute(slug: string, name: string, changes: CustomAttributeChanges) {
+    return this.call<CustomAttributeDefinition>('PATCH', attributesPath(slug, name), changes);
+  }
+  removeUserAttribute(slug: string, name: string) {
+    return this.call<CustomAttributeDefinition>('DELETE', attributesPath(slug, name));
+  }
+  purgeUserAttribute(slug: string, name: string, confirm: string) {
+    return this.call<{ name: string; usersPurged: number }>('POST', `${attributesPath(slug, name)}/purge`, {
+      confirm,
+    });
   }
 
   private async call<T>(method: string, path: string, payload?: unknown): Promise<T> {
@@ -77,6 +119,11 @@ export class HttpAdminOperations implements AdminOperations {
     if (!response.ok) throw new Error(errorMessage(text) ?? response.statusText);
     return (text ? JSON.parse(text) : undefined) as T;
   }
+}
+
+function attributesPath(slug: string, name?: string): string {
+  const base = `/tenants/${encodeURIComponent(slug)}/user-attributes`;
+  return name === undefined ? base : `${base}/${encodeURIComponent(name)}`;
 }
 
 function body(request: TokenRequest) {

@@ -1,7 +1,12 @@
 // Operator CLI: `npm run cli -- <command>`. Every command also takes --json and then prints one JSON object.
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { userInfo } from 'node:os';
 import { Channel, openChannel } from './channel';
+import {
+  CUSTOM_ATTRIBUTE_TYPES,
+  type CustomAttributeDefinition,
+  type CustomAttributeType,
+} from '../custom-attributes/custom-attribute';
 
 const program = new Command('scim-cli').description('Manage tenants, their Secret Tokens and staff tokens');
 const actor = `cli:${userInfo().username}`;
@@ -43,6 +48,10 @@ function action<A extends unknown[]>(run: (channel: Channel, ...args: A) => Prom
 
 type JsonOption = { json?: boolean };
 const expiry = (value?: string) => (value ? new Date(value) : null);
+function positiveInt(value: string): number {
+  if (!/^[1-9][0-9]{0,3}$/.test(value)) throw new InvalidArgumentError('expected a whole number of days');
+  return Number(value);
+}
 
 const tenant = program.command('tenant').description('Tenants (customers)');
 tenant
@@ -167,6 +176,30 @@ token
       print(!!options.json, { tenant: slug, keyId, revoked: true }, () => `Revoked ${keyId} of ${slug}`);
     }),
   );
+token
+  .command('expiring')
+  .description('tokens of every tenant and staff that expire soon (SECURITY.md KEY-07)')
+  .option('--within-days <days>', 'window in days (default TOKEN_EXPIRY_WARNING_DAYS, 30)', positiveInt)
+  .option('--json', 'print JSON')
+  .action(
+    action(async ({ operations }, options: JsonOption & { withinDays?: number }) => {
+      const result = await operations.listExpiringTokens(options.withinDays);
+      print(!!options.json, result, () =>
+        [
+          `Tokens expiring within ${result.withinDays} days:`,
+          table(result.tokens as unknown as Record<string, unknown>[], [
+            'kind',
+            'tenant',
+            'keyId',
+            'name',
+            'expiresAt',
+            'daysLeft',
+            'lastUsedAt',
+          ]),
+        ].join('\n'),
+      );
+    }),
+  );
 
 const staff = program.command('staff-token').description('Staff tokens for the admin API');
 staff
@@ -231,6 +264,131 @@ audit
             `${result.checked} events checked before it`,
       );
       if (!result.valid) process.exitCode = 2;
+    }),
+  );
+
+const attribute = program
+  .command('attribute')
+  .description("A tenant's custom user attributes, mapped in Entra as urn:…:2.0:User:<name> (issue #9)");
+type AttributeOptions = JsonOption & {
+  type?: CustomAttributeType;
+  multiValued?: boolean;
+  required?: boolean;
+  caseExact?: boolean;
+  canonical?: string;
+  description?: string;
+};
+/** Flags shared by `add` and `change`; on `change` an absent flag leaves the characteristic as it is. */
+function attributeFlags(command: Command): Command {
+  return command
+    .option('--type <type>', CUSTOM_ATTRIBUTE_TYPES.join(' | '))
+    .option('--multi-valued', 'a list of values')
+    .option('--no-multi-valued', 'a single value')
+    .option('--required', 'every user must have a value')
+    .option('--no-required', 'optional')
+    .option('--case-exact', 'filters compare case-sensitively')
+    .option('--no-case-exact', 'filters ignore case')
+    .option('--canonical <values>', 'comma-separated suggested values (strings only)')
+    .option('--description <text>', 'shown in /Schemas')
+    .option('--json', 'print JSON');
+}
+const specOf = (options: AttributeOptions) => ({
+  ...(options.type !== undefined ? { type: options.type } : {}),
+  ...(options.multiValued !== undefined ? { multiValued: options.multiValued } : {}),
+  ...(options.required !== undefined ? { required: options.required } : {}),
+  ...(options.caseExact !== undefined ? { caseExact: options.caseExact } : {}),
+  ...(options.canonical !== undefined
+    ? {
+        canonicalValues: options.canonical
+          .split(',')
+          .map((v) => v.trim())
+          .filter(Boolean),
+      }
+    : {}),
+  ...(options.description !== undefined ? { description: options.description } : {}),
+});
+const describeAttribute = (d: CustomAttributeDefinition) =>
+  `${d.name}: ${d.multiValued ? `${d.type}[]` : d.type}${d.required ? ', required' : ''}${d.caseExact ? ', caseExact' : ''} (${d.status})`;
+
+attribute
+  .command('list <slug>')
+  .option('--json', 'print JSON')
+  .action(
+    action(async ({ operations }, slug: string, options: JsonOption) => {
+      const view = await operations.listUserAttributes(slug);
+      print(!!options.json, view, () =>
+        [
+          `Schema: ${view.schema}`,
+          table(view.attributes as unknown as Record<string, unknown>[], [
+            'name',
+            'type',
+            'multiValued',
+            'required',
+            'caseExact',
+            'status',
+            'description',
+          ]),
+        ].join('\n'),
+      );
+    }),
+  );
+attributeFlags(
+  attribute.command('add <slug> <name>').description('add an attribute, or restore a removed one'),
+).action(
+  action(async ({ operations }, slug: string, name: string, options: AttributeOptions) => {
+    if (!options.type) throw new Error(`--type is required (${CUSTOM_ATTRIBUTE_TYPES.join(', ')})`);
+    const defined = await operations.defineUserAttribute(slug, {
+      ...specOf(options),
+      name,
+      type: options.type,
+    });
+    const view = await operations.listUserAttributes(slug);
+    print(!!options.json, { tenant: slug, schema: view.schema, attribute: defined }, () =>
+      [`Defined ${describeAttribute(defined)}`, `Map it in Entra as: ${view.schema}:${defined.name}`].join(
+        '\n',
+      ),
+    );
+  }),
+);
+attributeFlags(
+  attribute.command('change <slug> <name>').description('change type or characteristics'),
+).action(
+  action(async ({ operations }, slug: string, name: string, options: AttributeOptions) => {
+    const changed = await operations.changeUserAttribute(slug, name, specOf(options));
+    print(
+      !!options.json,
+      { tenant: slug, attribute: changed },
+      () => `Changed ${describeAttribute(changed)}`,
+    );
+  }),
+);
+attribute
+  .command('remove <slug> <name>')
+  .description('hide an attribute; its values are kept until purged')
+  .option('--json', 'print JSON')
+  .action(
+    action(async ({ operations }, slug: string, name: string, options: JsonOption) => {
+      const removed = await operations.removeUserAttribute(slug, name);
+      print(
+        !!options.json,
+        { tenant: slug, attribute: removed },
+        () => `Removed ${removed.name}: hidden at once; purge deletes its stored values`,
+      );
+    }),
+  );
+attribute
+  .command('purge <slug> <name>')
+  .description("delete a removed attribute's stored values and its definition")
+  .requiredOption('--confirm <name>', "the attribute's exact name")
+  .option('--json', 'print JSON')
+  .action(
+    action(async ({ operations }, slug: string, name: string, options: JsonOption & { confirm: string }) => {
+      const purged = await operations.purgeUserAttribute(slug, name, options.confirm);
+      print(
+        !!options.json,
+        { tenant: slug, ...purged },
+        () => `Purged ${purged.name} from ${purged.usersPurged} user(s)`,
+      );
     }),
   );
 

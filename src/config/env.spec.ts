@@ -29,9 +29,26 @@ describe('loadEnv', () => {
     ['PORT', 'abc'],
     ['PORT', '70000'],
     ['DATABASE_URL', 'mysql://x'],
+    ['MIGRATION_DATABASE_URL', 'mysql://x'],
     ['LOG_LEVEL', 'loud'],
     ['PUBLIC_URL_TEMPLATE', 'https://example.com'],
   ])('stops the boot naming %s when it is %p', (name, value) => {
     expect(() => loadEnv({ [name]: value })).toThrow(new RegExp(`${name}:`));
+  });
+
+  it('allows switching off the tenant filter only in tests (TEN-06)', () => {
+    expect(loadEnv({ NODE_ENV: 'test', TEST_DISABLE_TENANT_FILTER: 'true' }).TEST_DISABLE_TENANT_FILTER).toBe(
+      true,
+    );
+    for (const NODE_ENV of ['development', 'production'])
+      expect(() => loadEnv({ NODE_ENV, TEST_DISABLE_TENANT_FILTER: 'true' })).toThrow(
+        /TEST_DISABLE_TENANT_FILTER:/,
+      );
+  });
+
+  it('checks the database role strictly unless told to only warn (TEN-04)', () => {
+    expect(loadEnv({}).DB_ROLE_CHECK).toBe('strict');
+    expect(loadEnv({ DB_ROLE_CHECK: 'warn' }).DB_ROLE_CHECK).toBe('warn');
+    expect(() => loadEnv({ DB_ROLE_CHECK: 'off' })).toThrow(/DB_ROLE_CHECK:/);
   });
 });

@@ -49,6 +49,31 @@ export class Env {
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
   DATABASE_URL?: string;
 
+  /**
+   * The tables' owner, for `npm run migration:run` only (SECURITY.md TEN-05); unset: DATABASE_URL. The service
+   * itself never connects with it.
+   */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, {
+    message: 'MIGRATION_DATABASE_URL must be a postgres:// or postgresql:// URL',
+  })
+  MIGRATION_DATABASE_URL?: string;
+
+  /**
+   * The start-up check of the database role (TEN-04). `strict` (default): readiness stays down while the role
+   * could bypass row-level security. `warn`: logged only, for a deployment still migrating to a separate role.
+   */
+  @IsIn(['strict', 'warn'])
+  DB_ROLE_CHECK: 'strict' | 'warn' = 'strict';
+
+  /**
+   * Test-only (TEN-06): the unit of work drops the repositories' `tenant_id = $1` predicates, so a test can show
+   * that row-level security alone keeps tenants apart. Refused outside NODE_ENV=test.
+   */
+  @Transform(bool)
+  @IsBoolean()
+  TEST_DISABLE_TENANT_FILTER: boolean = false;
+
   /** Embedded database folder; `memory://` keeps it in memory (tests). Only used without DATABASE_URL. */
   @IsString()
   DATA_DIR: string = './data';
@@ -124,6 +149,12 @@ export class Env {
   @Max(5)
   TOKEN_CACHE_SECONDS: number = 5;
 
+  /** Default window of the staff API's expiring-token list, in days (SECURITY.md KEY-07, SEC-RFC-05). */
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  TOKEN_EXPIRY_WARNING_DAYS: number = 30;
+
   /** On first start with an empty database, create a `demo` tenant and print its token. */
   @Transform(bool)
   @IsBoolean()
@@ -159,6 +190,27 @@ export class Env {
   @Min(0)
   TENANT_QUEUE_TIMEOUT_MS: number = 5000;
 
+  /**
+   * Failed authentications (SCIM and staff API) allowed per client address (IPv6: per /64) and per token key id
+   * within AUTH_FAILURE_WINDOW_SECONDS; past either, that address or key gets 429 for AUTH_FAILURE_BLOCK_SECONDS
+   * (SECURITY.md REL-RATE-04, H-64). Generous, because Entra's egress addresses are shared by all customers.
+   */
+  @IsInt()
+  @Min(1)
+  AUTH_FAILURES_PER_ADDRESS: number = 100;
+
+  @IsInt()
+  @Min(1)
+  AUTH_FAILURES_PER_KEY: number = 20;
+
+  @IsInt()
+  @Min(1)
+  AUTH_FAILURE_WINDOW_SECONDS: number = 60;
+
+  @IsInt()
+  @Min(1)
+  AUTH_FAILURE_BLOCK_SECONDS: number = 300;
+
   /** Grace period for in-flight requests on SIGTERM, in milliseconds. */
   @IsInt()
   @Min(0)
@@ -182,6 +234,15 @@ export class Env {
   @Min(1)
   @Max(10080)
   AUDIT_RETENTION_INTERVAL_MINUTES: number = 60;
+
+  /**
+   * The <product> of the custom user extension URN `urn:ietf:params:scim:schemas:extension:<product>:2.0:User`
+   * (issue #9). Customers map attributes by this URN in Entra and values are stored under it: set it once.
+   */
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/, {
+    message: 'CUSTOM_SCHEMA_PRODUCT must be letters, digits and hyphens (it becomes part of a URN)',
+  })
+  CUSTOM_SCHEMA_PRODUCT: string = 'scimplatform';
 
   get embedded(): boolean {
     return !this.DATABASE_URL;
@@ -217,5 +278,8 @@ export function loadEnv(raw: NodeJS.ProcessEnv): Readonly<Env> {
   });
   const errors = validateSync(env, { whitelist: false, forbidUnknownValues: false });
   if (errors.length > 0) throw new Error(`Invalid environment:\n${describe(errors)}`);
+  // A production process must never be able to run without the application's tenant filter.
+  if (env.TEST_DISABLE_TENANT_FILTER && env.NODE_ENV !== 'test')
+    throw new Error('Invalid environment:\n  TEST_DISABLE_TENANT_FILTER: only allowed with NODE_ENV=test');
   return Object.freeze(env);
 }

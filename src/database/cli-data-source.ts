@@ -1,6 +1,6 @@
-// Entry point for the TypeORM CLI (`npm run migration:run`): same options as the service.
+// Entry point for the TypeORM CLI (`npm run migration:run`): the service's options, as the tables' owner.
 import { DataSource } from 'typeorm';
 import { loadEnv } from '../config/env';
-import { dataSourceOptions } from './data-source';
+import { migrationDataSourceOptions } from './data-source';
 
-export default new DataSource(dataSourceOptions(loadEnv(process.env)));
+export default new DataSource(migrationDataSourceOptions(loadEnv(process.env)));

@@ -20,6 +20,9 @@ type DatabaseEnv = Pick<
   | 'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS'
 >;
 
+/** How much longer than statement_timeout the driver waits for an answer before it gives up on the server. */
+const QUERY_TIMEOUT_MARGIN_MS = 5000;
+
 export function dataSourceOptions(env: DatabaseEnv): DataSourceOptions {
   const common = {
     type: 'postgres' as const,
@@ -44,6 +47,12 @@ export function dataSourceOptions(env: DatabaseEnv): DataSourceOptions {
       extra: {
         // A request waits at most this long for a pooled connection, then gets 503 (REL-RATE-05, REL-FAIL-01).
         connectionTimeoutMillis: 5000,
+        // statement_timeout is enforced by the server, which is no help when the server cannot be heard (a network
+        // partition drops packets without a reset): the driver then gives up on its own, a little later, so a
+        // request never waits unboundedly (issue #7 "never a hang beyond a bounded wait"). Keep-alive probes notice
+        // a dead peer on idle pooled connections.
+        query_timeout: env.DB_STATEMENT_TIMEOUT_MS + QUERY_TIMEOUT_MARGIN_MS,
+        keepAlive: true,
         // No statement runs, and no transaction idles, long enough to hold a request past Entra's 60 s timeout
         // (ENTRA.md E23) or to pin locks and connections (SECURITY.md REL-LIM-05).
         options: `-c statement_timeout=${env.DB_STATEMENT_TIMEOUT_MS} -c idle_in_transaction_session_timeout=${env.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS}`,
@@ -52,4 +61,22 @@ export function dataSourceOptions(env: DatabaseEnv): DataSourceOptions {
   }
   const Pool = embeddedPoolClass({ dataDir: env.DATA_DIR });
   return { ...common, driver: { Pool }, poolSize: 1, migrationsRun: true, migrationsTransactionMode: 'each' };
+}
+
+/**
+ * For `npm run migration:run` and the e2e/bench set-up: the tables' owner (MIGRATION_DATABASE_URL, else
+ * DATABASE_URL), never the service's role (SECURITY.md TEN-05). No statement timeout: building an index on a large
+ * table may take longer than any request should.
+ */
+export function migrationDataSourceOptions(
+  env: DatabaseEnv & Pick<Env, 'MIGRATION_DATABASE_URL'>,
+): DataSourceOptions {
+  const options = dataSourceOptions({ ...env, DATABASE_URL: env.MIGRATION_DATABASE_URL ?? env.DATABASE_URL });
+  if (options.type !== 'postgres' || isEmbedded(options)) return options;
+  return { ...options, poolSize: 1, extra: { connectionTimeoutMillis: 5000 } };
+}
+
+/** Options of the embedded database (PGlite), rather than of a PostgreSQL server. */
+export function isEmbedded(options: DataSourceOptions): boolean {
+  return !('url' in options && options.url);
 }

@@ -21,3 +21,31 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
 export function sqlStateOf(error: unknown): string | undefined {
   return fieldsOf(error)?.code;
 }
+
+/**
+ * SQLSTATEs after which the database is unreachable or refuses work for now: class 08 (connection exception),
+ * 57P01-57P03 (our backend terminated, crash shutdown, not accepting connections yet), 53300 (too many
+ * connections), 57014 (statement timeout). REL-FAIL-01/04: the client retries later; it is not a fault of its request.
+ */
+const UNAVAILABLE_STATE = /^(08...|57P0[123]|53300|57014)$/;
+
+/** What the pg driver and its pool say when no server answers, or the pool has no connection to lend in time. */
+const UNAVAILABLE_MESSAGE =
+  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|timeout exceeded when trying to connect|Connection terminated|Query read timeout|not queryable|Client was closed/i;
+
+function stateOf(error: unknown): unknown {
+  return sqlStateOf(error) ?? (error as { code?: unknown } | null | undefined)?.code;
+}
+
+/** True when an error means "the database is not there right now" rather than "this query is wrong". */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const state = stateOf(error);
+  if (typeof state === 'string' && UNAVAILABLE_STATE.test(state)) return true;
+  return error instanceof Error && UNAVAILABLE_MESSAGE.test(error.message);
+}
+
+/** Unavailable, and the connection itself is lost or unusable: a statement timeout leaves a healthy session. */
+export function isConnectionLost(error: unknown): boolean {
+  const state = stateOf(error);
+  return isDatabaseUnavailable(error) && state !== '57014' && state !== '53300';
+}

@@ -1,13 +1,36 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { SERVICE_ROLE } from '../../migrations/1764400000013-CreateServiceRole';
 import { Env } from '../config/env';
-import { dataSourceOptions } from './data-source';
+import { dataSourceOptions, isEmbedded } from './data-source';
+import { DatabaseRoleCheck } from './role-check';
 import { UnitOfWork } from './unit-of-work';
+
+/**
+ * PGlite has one user, a superuser, which row-level security never applies to. The embedded database therefore
+ * runs its migrations as that user (when it opens) and then drops to the service's role for the rest of the
+ * session, its only session: the service runs under the same policies as on PostgreSQL (SECURITY.md TEN-04).
+ */
+async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
+  const dataSource = await new DataSource(options).initialize();
+  if (isEmbedded(options)) await dataSource.query(`SET ROLE ${SERVICE_ROLE}`);
+  return dataSource;
+}
 
 @Global()
 @Module({
-  imports: [TypeOrmModule.forRootAsync({ inject: [Env], useFactory: (env: Env) => dataSourceOptions(env) })],
-  providers: [UnitOfWork],
-  exports: [UnitOfWork],
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [Env],
+      useFactory: (env: Env) => dataSourceOptions(env),
+      dataSourceFactory: async (options) => {
+        if (!options) throw new Error('No database options');
+        return openDataSource(options);
+      },
+    }),
+  ],
+  providers: [UnitOfWork, DatabaseRoleCheck],
+  exports: [UnitOfWork, DatabaseRoleCheck],
 })
 export class DatabaseModule {}

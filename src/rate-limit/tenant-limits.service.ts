@@ -1,16 +1,10 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
-import {
-  BurstyRateLimiter,
-  RateLimiterAbstract,
-  RateLimiterMemory,
-  RateLimiterRedis,
-  RateLimiterRes,
-} from 'rate-limiter-flexible';
+import { Injectable } from '@nestjs/common';
+import { BurstyRateLimiter, RateLimiterRes } from 'rate-limiter-flexible';
 import { Env } from '../config/env';
 import { ScimError } from '../scim/core';
 import type { Tenant } from '../tenants/tenant.entity';
 import { InFlightLimiter } from './in-flight-limiter';
+import { RateLimitStore } from './rate-limit-store';
 
 export interface TenantLimits {
   perSecond: number;
@@ -21,33 +15,24 @@ export interface TenantLimits {
 /** Seconds over which the burst allowance refills (a token bucket approximated by two windows, REL-RATE-02). */
 const BURST_WINDOW_SECONDS = 10;
 
-function tooMany(seconds: number): ScimError {
-  const retryAfter = String(Math.max(1, Math.ceil(seconds)));
-  return new ScimError(429, `Too many requests for this tenant; retry after ${retryAfter} s`, undefined, {
-    'Retry-After': retryAfter,
-  });
-}
+const tooMany = (seconds: number) => ScimError.tooManyRequests('Too many requests for this tenant', seconds);
 
 /**
  * Per-tenant fairness (SECURITY.md REL-RATE-01..03): a rate limit keyed by tenant, never by IP (Entra's
  * egress addresses are shared by all customers), plus a cap on the tenant's in-flight requests on this instance.
- * Counters live in Redis when REDIS_URL is set, so instances share them; if Redis fails, each instance falls back
- * to a local limiter (fail open to a local limit, never closed for everyone). Defaults leave Entra's normal pace
- * (≥ 25 req/s, bursts of 100: ENTRA.md E22, REL-ENTRA-03) untouched, because Entra recovers badly from 429s (E24).
+ * Counters live in RateLimitStore (Redis when REDIS_URL is set, with a local fallback). Defaults leave Entra's
+ * normal pace (≥ 25 req/s, bursts of 100: ENTRA.md E22, REL-ENTRA-03) untouched, because Entra recovers badly from
+ * 429s (E24).
  */
 @Injectable()
-export class TenantLimitsService implements OnApplicationShutdown {
-  private readonly logger = new Logger(TenantLimitsService.name);
-  private readonly redis?: Redis;
-  private readonly limiters = new Map<string, RateLimiterAbstract | BurstyRateLimiter>();
+export class TenantLimitsService {
+  private readonly limiters = new Map<string, BurstyRateLimiter>();
   private readonly inFlight = new InFlightLimiter();
 
-  constructor(private readonly env: Env) {
-    if (env.REDIS_URL) {
-      this.redis = new Redis(env.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-      this.redis.on('error', (error: Error) => this.logger.warn(`Redis: ${error.message}`));
-    }
-  }
+  constructor(
+    private readonly env: Env,
+    private readonly store: RateLimitStore,
+  ) {}
 
   limitsFor(tenant: Tenant): TenantLimits {
     return {
@@ -75,26 +60,20 @@ export class TenantLimitsService implements OnApplicationShutdown {
     return release;
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.redis?.quit().catch(() => undefined);
-  }
-
-  private limiter(limits: TenantLimits): RateLimiterAbstract | BurstyRateLimiter {
+  private limiter(limits: TenantLimits): BurstyRateLimiter {
     const key = `${limits.perSecond}:${limits.burst}`;
     let limiter = this.limiters.get(key);
     if (!limiter) {
       limiter = new BurstyRateLimiter(
-        this.store({ keyPrefix: `rl:s:${key}`, points: limits.perSecond, duration: 1 }),
-        this.store({ keyPrefix: `rl:b:${key}`, points: limits.burst, duration: BURST_WINDOW_SECONDS }),
+        this.store.limiter({ keyPrefix: `rl:s:${key}`, points: limits.perSecond, duration: 1 }),
+        this.store.limiter({
+          keyPrefix: `rl:b:${key}`,
+          points: limits.burst,
+          duration: BURST_WINDOW_SECONDS,
+        }),
       );
       this.limiters.set(key, limiter);
     }
     return limiter;
-  }
-
-  private store(options: { keyPrefix: string; points: number; duration: number }): RateLimiterAbstract {
-    const memory = new RateLimiterMemory(options);
-    if (!this.redis) return memory;
-    return new RateLimiterRedis({ ...options, storeClient: this.redis, insuranceLimiter: memory });
   }
 }

@@ -70,6 +70,13 @@ export class DiscoveryController {
     return schemaByUrn(this.registries.for(tenant), urn, this.env.tenantScimUrl(tenant.slug));
   }
 
+  /** REL-LIM-07, H-67: ServiceProviderConfig says bulk.supported = false, and /Bulk says so too, not 404. */
+  @All('Bulk')
+  @ApiExcludeEndpoint()
+  bulk(): never {
+    throw new ScimError(501, 'Bulk operations are not supported (see /ServiceProviderConfig)');
+  }
+
   @All(['ServiceProviderConfig', 'ResourceTypes', 'ResourceTypes/:name', 'Schemas', 'Schemas/:urn'])
   @ApiExcludeEndpoint()
   otherMethods(): never {

@@ -1,16 +1,46 @@
 import { Injectable } from '@nestjs/common';
-import { createDefaultRegistry, SchemaRegistry } from './core';
+import { Env } from '../config/env';
+import {
+  customUserSchema,
+  customUserSchemaUrn,
+  type CustomAttributeDefinition,
+} from '../custom-attributes/custom-attribute';
+import { createDefaultRegistry, SchemaDefinition, SchemaRegistry } from './core';
 import type { Tenant } from '../tenants/tenant.entity';
 
+type TenantSchemas = Pick<Tenant, 'customUserAttributes'>;
+
 /**
- * The schema registry a tenant's requests are validated against. Today every tenant has the standard User
- * (+ enterprise extension) and Group schemas; per-tenant custom extensions (issue #9) plug in here.
+ * The schema registry a tenant's requests are validated against: the standard User (+ enterprise extension) and
+ * Group schemas, plus the tenant's own custom user extension when it defines attributes (issue #9). Other tenants
+ * never see it, so the same URN with data from them is "unknown schema" (H-14).
  */
 @Injectable()
 export class SchemaRegistryService {
   private readonly standard = createDefaultRegistry();
+  /** Keyed by the definitions array of a (cached) tenant object: rebuilt when the tenant row is re-read. */
+  private readonly custom = new WeakMap<readonly CustomAttributeDefinition[], SchemaRegistry>();
+  /** The one URN of every tenant's custom user extension (CUSTOM_SCHEMA_PRODUCT). */
+  readonly customUserUrn: string;
 
-  for(_tenant: Pick<Tenant, 'id'>): SchemaRegistry {
-    return this.standard;
+  constructor(env: Env) {
+    this.customUserUrn = customUserSchemaUrn(env.CUSTOM_SCHEMA_PRODUCT);
+  }
+
+  for(tenant: TenantSchemas): SchemaRegistry {
+    const definitions = tenant.customUserAttributes ?? [];
+    const schema = customUserSchema(this.customUserUrn, definitions);
+    if (!schema) return this.standard;
+    let registry = this.custom.get(definitions);
+    if (!registry) {
+      registry = this.standard.withExtension('User', schema);
+      this.custom.set(definitions, registry);
+    }
+    return registry;
+  }
+
+  /** The tenant's custom user extension schema (active attributes only), if it has one. */
+  customUserSchema(tenant: TenantSchemas): SchemaDefinition | undefined {
+    return this.for(tenant).findExtension('User', this.customUserUrn);
   }
 }

@@ -27,6 +27,40 @@ describe('toScimError', () => {
     expect(mapped.headers['Retry-After']).toBe('5');
   });
 
+  it.each([
+    [
+      'a killed backend (57P01)',
+      Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+    ],
+    [
+      'a server still starting (57P03)',
+      Object.assign(new Error('the database system is starting up'), { code: '57P03' }),
+    ],
+    ['a connection exception (08006)', Object.assign(new Error('connection failure'), { code: '08006' })],
+    [
+      'a statement timeout (57014)',
+      Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }),
+    ],
+    [
+      'too many connections (53300)',
+      Object.assign(new Error('sorry, too many clients already'), { code: '53300' }),
+    ],
+    ['an exhausted pool', new Error('timeout exceeded when trying to connect')],
+    ['a lost connection', new Error('Connection terminated unexpectedly')],
+    ['a silent server', new Error('Query read timeout')],
+  ])('maps %s to 503 with Retry-After (REL-FAIL-01/04)', (_what, error) => {
+    const mapped = toScimError(error);
+    expect(mapped.status).toBe(503);
+    expect(mapped.headers['Retry-After']).toBe('5');
+  });
+
+  it.each([
+    ['a unique violation (23505)', Object.assign(new Error('duplicate key'), { code: '23505' })],
+    ['a syntax error (42601)', Object.assign(new Error('syntax error'), { code: '42601' })],
+  ])('keeps %s a 500', (_what, error) => {
+    expect(toScimError(error).status).toBe(500);
+  });
+
   it('hides unexpected errors behind a generic 500', () => {
     const mapped = toScimError(new TypeError('secret internals'));
     expect(mapped.toJSON()).toEqual({

@@ -1,4 +1,5 @@
 import { BadRequestException, HttpException } from '@nestjs/common';
+import { isDatabaseUnavailable } from '../database/database-errors';
 import { ScimError } from './core/errors/scim-error';
 
 /** Errors raised by Express's body parser carry a `type` and a `status` (body-parser README, "Errors"). */
@@ -25,9 +26,6 @@ function messageOf(error: HttpException): string {
   }
   return error.message;
 }
-
-const CONNECTION_FAILURES =
-  /ECONNREFUSED|ECONNRESET|timeout exceeded when trying to connect|Connection terminated/i;
 
 /**
  * Turns anything thrown while serving a SCIM request into a ScimError (RFC 7644 §3.12). Pure, so every mapping
@@ -58,8 +56,9 @@ export function toScimError(error: unknown): ScimError {
     if (status === 404) return ScimError.notFound('No such SCIM endpoint or resource');
     return new ScimError(status, messageOf(error));
   }
-  if (error instanceof Error && CONNECTION_FAILURES.test(error.message)) {
-    // REL-FAIL-01: the database is unreachable; the client should retry later, not treat it as its own fault.
+  if (isDatabaseUnavailable(error)) {
+    // REL-FAIL-01: the database is unreachable (or our connection to it was killed mid-request, after which the
+    // transaction is rolled back); the client should retry later, not treat it as its own fault.
     return new ScimError(503, 'Service temporarily unavailable, retry later', undefined, {
       'Retry-After': '5',
     });

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { CustomAttributeDefinition } from '../custom-attributes/custom-attribute';
 
 export type TenantStatus = 'active' | 'suspended';
 
@@ -27,6 +28,10 @@ export class Tenant {
 
   @Column({ type: 'integer', nullable: true })
   maxInFlight!: number | null;
+
+  /** Custom user attributes (issue #9), including removed ones whose values are kept until a purge. */
+  @Column({ type: 'jsonb', default: () => "'[]'::jsonb" })
+  customUserAttributes!: CustomAttributeDefinition[];
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;

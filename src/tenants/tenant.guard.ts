@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import { ClsService } from 'nestjs-cls';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { RequestContextStore } from '../common/request-context';
+import { AuthFailureLimiter, authAttemptOf } from '../rate-limit/auth-failure-limiter';
 import { Env } from '../config/env';
 import { ScimError } from '../scim/core/errors/scim-error';
 import { Tenant } from './tenant.entity';
@@ -14,9 +15,15 @@ export interface TenantRequest extends Request {
 }
 
 /** The token of `Authorization: Bearer <token>`; tokens are accepted only there (SECURITY.md SEC-API2-a). */
-export function bearerToken(request: Request): string | null {
+export function bearerToken(request: Pick<Request, 'headers' | 'rawHeaders'>): string | null {
   const header = request.headers.authorization;
   if (typeof header !== 'string') return null;
+  // Node keeps the first of several Authorization headers and drops the rest; two credentials are ambiguous, so
+  // neither counts (SECURITY.md H-58).
+  if (
+    request.rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'authorization').length > 1
+  )
+    return null;
   const match = /^Bearer +(\S+) *$/i.exec(header);
   return match ? match[1] : null;
 }
@@ -24,7 +31,9 @@ export function bearerToken(request: Request): string | null {
 /**
  * Resolves the tenant from the host (first label under a BASE_DOMAIN) and checks the bearer token belongs to
  * it. Unknown host, missing or bad token, revoked or expired token, another tenant's token: one and the same
- * 401, so nobody can probe which tenants or tokens exist (SECURITY.md KEY-04, HOST-01).
+ * 401, so nobody can probe which tenants or tokens exist (SECURITY.md KEY-04, HOST-01). Each such failure counts
+ * toward the failed-authentication limit of the caller's address and key id; a blocked caller gets 429 before
+ * anything is looked up (REL-RATE-04, H-64).
  */
 @Injectable()
 export class TenantGuard implements CanActivate {
@@ -33,15 +42,22 @@ export class TenantGuard implements CanActivate {
     private readonly apiKeys: ApiKeysService,
     private readonly context: ClsService<RequestContextStore>,
     private readonly env: Env,
+    private readonly authFailures: AuthFailureLimiter,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const request = ctx.switchToHttp().getRequest<TenantRequest>();
+    const token = bearerToken(request);
+    const attempt = authAttemptOf(request, token);
+    const wait = await this.authFailures.blockedFor(attempt);
+    if (wait !== null) throw ScimError.tooManyRequests('Too many failed authentications', wait);
     const slug = tenantSlugFromHost(request.hostname, this.env.BASE_DOMAINS);
     const tenant = slug ? await this.tenants.findBySlug(slug) : null;
-    const token = bearerToken(request);
     const apiKey = tenant && token ? await this.apiKeys.verifyForTenant(tenant.id, token) : null;
-    if (!tenant || !apiKey) throw ScimError.unauthorized();
+    if (!tenant || !apiKey) {
+      await this.authFailures.recordFailure(attempt);
+      throw ScimError.unauthorized();
+    }
     // Only an authenticated caller learns that its tenant is suspended.
     if (tenant.status !== 'active') throw ScimError.forbidden('This tenant is suspended');
     request.tenant = tenant;

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { isUniqueViolation } from '../database/database-errors';
 import type { TenantTx } from '../database/unit-of-work';
+import type { CustomAttributeDefinition } from '../custom-attributes/custom-attribute';
 import { Tenant, TenantStatus } from './tenant.entity';
 
 export class DuplicateSlugError extends Error {}
@@ -39,6 +40,18 @@ export class TenantsRepository {
     return this.repo.find({ order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
+  /** A page of tenant ids in id order, after `after`: for jobs that visit every tenant (TEN-07). */
+  async idsAfter(after: string, limit: number): Promise<string[]> {
+    const rows = await this.repo
+      .createQueryBuilder('t')
+      .select('t.id', 'id')
+      .where('t.id > :after', { after })
+      .orderBy('t.id')
+      .limit(limit)
+      .getRawMany<{ id: string }>();
+    return rows.map((row) => row.id);
+  }
+
   count(): Promise<number> {
     return this.repo.count();
   }
@@ -51,6 +64,19 @@ export class TenantsRepository {
     const repo = this.on(tx);
     if (Object.keys(changes).length > 0) await repo.update({ id }, changes);
     return repo.findOneBy({ id });
+  }
+
+  /** Reads the row FOR UPDATE in `tx`: changes that read-modify-write it (definitions) serialise here. */
+  lock(id: string, tx: TenantTx): Promise<Tenant | null> {
+    return this.on(tx).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  async setCustomUserAttributes(
+    id: string,
+    definitions: CustomAttributeDefinition[],
+    tx: TenantTx,
+  ): Promise<void> {
+    await this.on(tx).update({ id }, { customUserAttributes: definitions });
   }
 
   private on(tx: TenantTx | undefined): Repository<Tenant> {

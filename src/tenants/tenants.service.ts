@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { randomUUID } from 'node:crypto';
 import { Env } from '../config/env';
 import { TenantTx, UnitOfWork } from '../database/unit-of-work';
+import type { CustomAttributeDefinition } from '../custom-attributes/custom-attribute';
 import { Tenant, TenantStatus } from './tenant.entity';
 import { DuplicateSlugError, TenantsRepository } from './tenants.repository';
 
@@ -54,6 +55,19 @@ export class TenantsService {
     return this.tenants.list();
   }
 
+  /**
+   * Every tenant id, a page at a time: staff work that spans tenants (the audit retention purge) visits them one by
+   * one, each in its own tenant transaction, rather than reading across tenants (SECURITY.md TEN-07).
+   */
+  async *allIds(pageSize = 100): AsyncGenerator<string> {
+    for (let after = '00000000-0000-0000-0000-000000000000'; ;) {
+      const ids = await this.tenants.idsAfter(after, pageSize);
+      yield* ids;
+      if (ids.length < pageSize) return;
+      after = ids[ids.length - 1];
+    }
+  }
+
   count(): Promise<number> {
     return this.tenants.count();
   }
@@ -78,6 +92,30 @@ export class TenantsService {
     this.bySlug.delete(slug);
     if (!updated) throw new NotFoundException(`Tenant '${slug}' not found`);
     return updated;
+  }
+
+  /**
+   * Read-modify-write of a tenant's custom user attribute definitions (issue #9): the row is locked, so two staff
+   * changes cannot lose each other; `change` runs in the same transaction (data checks, audit event). This
+   * instance forgets its cached tenant at once; others within HOST_CACHE_TTL_MS.
+   */
+  async changeCustomUserAttributes<T>(
+    slug: string,
+    change: (
+      tx: TenantTx,
+      tenant: Tenant,
+    ) => Promise<{ definitions: CustomAttributeDefinition[]; result: T }>,
+  ): Promise<T> {
+    const { id } = await this.getBySlug(slug);
+    const result = await this.unitOfWork.run(id, async (tx) => {
+      const tenant = await this.tenants.lock(id, tx);
+      if (!tenant) throw new NotFoundException(`Tenant '${slug}' not found`);
+      const changed = await change(tx, tenant);
+      await this.tenants.setCustomUserAttributes(id, changed.definitions, tx);
+      return changed.result;
+    });
+    this.bySlug.delete(slug);
+    return result;
   }
 
   scimUrl(tenant: Pick<Tenant, 'slug'>): string {

@@ -66,3 +66,34 @@ export function emailEqualities(filter: ResolvedFilter): string[] {
     return emailValueEquality(node) ?? [];
   });
 }
+
+/** A value a custom attribute must have for the filter to hold, in the form `custom_keys` stores it. */
+export interface CustomEquality {
+  /** Lower-cased attribute name: the key in `custom_keys`. */
+  key: string;
+  value: string | number | boolean;
+}
+
+const INDEXED_TYPES = new Set(['string', 'reference', 'integer', 'decimal', 'boolean']);
+
+/**
+ * `urn:…:User:costCenter eq "4711"` conjuncts on the tenant's custom extension (`urn`), as necessary conditions
+ * the repository checks against the GIN-indexed `custom_keys` (issue #9); the compiled filter still decides.
+ * dateTime values are compared as instants, not as stored text, so they get no hint.
+ */
+export function customEqualities(filter: ResolvedFilter, urn: string): CustomEquality[] {
+  return conjuncts(filter).flatMap((node) => {
+    if (node.kind !== 'compare' || node.op !== 'eq' || node.path.subAttribute) return [];
+    const { schema, attribute } = node.path;
+    if (!node.path.extension || schema.id !== urn || !INDEXED_TYPES.has(attribute.type)) return [];
+    const value = node.value;
+    const expected =
+      attribute.type === 'boolean'
+        ? 'boolean'
+        : attribute.type === 'integer' || attribute.type === 'decimal'
+          ? 'number'
+          : 'string';
+    if (typeof value !== expected) return [];
+    return [{ key: attribute.name.toLowerCase(), value: value as string | number | boolean }];
+  });
+}

@@ -1,7 +1,7 @@
 import { compileFilter, JsonObject, ListParams, ScimError } from '../scim/core';
 import { isUniqueViolation, sqlStateOf } from '../database/database-errors';
 import { TenantTx } from '../database/unit-of-work';
-import { emailEqualities, USER_FILTER_STORAGE, userSortExpression } from './user-storage';
+import { customEqualities, emailEqualities, USER_FILTER_STORAGE, userSortExpression } from './user-storage';
 
 /** A stored user: the columns the service needs plus the jsonb document. */
 export interface UserRow {
@@ -41,6 +41,17 @@ const EMAIL_KEYS = `ARRAY(SELECT lower(e ->> 'value') FROM jsonb_array_elements(
   CASE WHEN jsonb_typeof($12::jsonb -> 'emails') = 'array' THEN $12::jsonb -> 'emails' ELSE '[]'::jsonb END) e
   WHERE e ->> 'value' IS NOT NULL)`;
 
+/**
+ * The custom extension's values ($13 = its URN) as index keys: `{"costcenter": ["4711"]}`, names and strings
+ * lower-cased in SQL exactly as the filter compiler folds them, every value as an array so one containment test
+ * serves single- and multi-valued attributes (AddCustomUserAttributes migration, issue #9).
+ */
+const CUSTOM_KEYS = `COALESCE((SELECT jsonb_object_agg(lower(a.key), (
+    SELECT COALESCE(jsonb_agg(CASE jsonb_typeof(v) WHEN 'string' THEN to_jsonb(lower(v #>> '{}')) ELSE v END), '[]')
+    FROM jsonb_array_elements(CASE jsonb_typeof(a.value) WHEN 'array' THEN a.value ELSE jsonb_build_array(a.value) END) v))
+  FROM jsonb_each(CASE WHEN jsonb_typeof($12::jsonb -> $13::text) = 'object' THEN $12::jsonb -> $13::text
+    ELSE '{}'::jsonb END) a), '{}'::jsonb)`;
+
 const COLUMNS = `u.id, u.user_name AS "userName", u.manager_id AS "managerId", u.created,
   u.last_modified AS "lastModified", u.version, u.doc`;
 const SELECT = `SELECT ${COLUMNS} FROM scim_users u`;
@@ -61,7 +72,11 @@ const selectOf = (withGroups = false) =>
  * transaction's tenant_id, as $1 (STYLE.md §4), so row-level security can be added without touching this.
  */
 export class UsersRepository {
-  constructor(private readonly tx: TenantTx) {}
+  /** `customUserUrn`: where the tenant's custom extension is stored in `doc` (SchemaRegistryService). */
+  constructor(
+    private readonly tx: TenantTx,
+    private readonly customUserUrn: string,
+  ) {}
 
   async findById(
     id: string,
@@ -87,11 +102,11 @@ export class UsersRepository {
   async insert(id: string, columns: UserColumns, doc: JsonObject): Promise<UserRow> {
     const rows = await this.write<UserRow>(
       `INSERT INTO scim_users (tenant_id, id, user_name, user_name_key, external_id, active, display_name,
-         given_name, family_name, email, manager_id, doc, email_keys)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, ${EMAIL_KEYS})
+         given_name, family_name, email, manager_id, doc, email_keys, custom_keys)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, ${EMAIL_KEYS}, ${CUSTOM_KEYS})
        RETURNING id, user_name AS "userName", manager_id AS "managerId", created, last_modified AS "lastModified",
          version, doc`,
-      [id, ...columnValues(columns), JSON.stringify(doc)],
+      [id, ...columnValues(columns), JSON.stringify(doc), this.customUserUrn],
       columns,
     );
     return rows[0];
@@ -101,12 +116,12 @@ export class UsersRepository {
     const rows = await this.write<UserRow>(
       `UPDATE scim_users SET user_name = $3, user_name_key = $4, external_id = $5, active = $6, display_name = $7,
          given_name = $8, family_name = $9, email = $10, manager_id = $11, doc = $12::jsonb,
-         email_keys = ${EMAIL_KEYS},
+         email_keys = ${EMAIL_KEYS}, custom_keys = ${CUSTOM_KEYS},
          version = version + 1, last_modified = now()
        WHERE tenant_id = $1 AND id = $2
        RETURNING id, user_name AS "userName", manager_id AS "managerId", created, last_modified AS "lastModified",
          version, doc`,
-      [id, ...columnValues(columns), JSON.stringify(doc)],
+      [id, ...columnValues(columns), JSON.stringify(doc), this.customUserUrn],
       columns,
     );
     return rows[0];
@@ -126,12 +141,16 @@ export class UsersRepository {
   async list(params: ListParams, withGroups = false): Promise<{ total: number; rows: UserRow[] }> {
     const where = params.filter ? compileFilter(params.filter, USER_FILTER_STORAGE, { firstParam: 2 }) : null;
     const filterParams = where?.params ?? [];
-    // Index-backed necessary conditions for e-mail equality (see emailEqualities); the filter still decides.
+    const param = (value: unknown) => `$${filterParams.push(value) + 1}`;
+    // Index-backed necessary conditions (see emailEqualities, customEqualities); the filter still decides.
     const hints = params.filter
-      ? emailEqualities(params.filter).map((email) => {
-          filterParams.push(email);
-          return `u.email_keys @> ARRAY[lower($${filterParams.length + 1})]`;
-        })
+      ? [
+          ...emailEqualities(params.filter).map((email) => `u.email_keys @> ARRAY[lower(${param(email)})]`),
+          ...customEqualities(params.filter, this.customUserUrn).map(
+            ({ key, value }) =>
+              `u.custom_keys @> jsonb_build_object(${param(key)}::text, jsonb_build_array(${customKey(param(value), value)}))`,
+          ),
+        ]
       : [];
     const condition = ['u.tenant_id = $1', ...hints, ...(where ? [`(${where.sql})`] : [])].join(' AND ');
     const [{ total }] = await this.query<{ total: number }>(
@@ -171,6 +190,12 @@ export class UsersRepository {
       throw error;
     }
   }
+}
+
+/** A filter value as `custom_keys` holds it: strings lower-cased by PostgreSQL, like CUSTOM_KEYS does. */
+function customKey(placeholder: string, value: string | number | boolean): string {
+  if (typeof value === 'string') return `lower(${placeholder}::text)`;
+  return typeof value === 'number' ? `${placeholder}::numeric` : `${placeholder}::boolean`;
 }
 
 function columnValues(columns: UserColumns): unknown[] {

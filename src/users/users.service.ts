@@ -1,13 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Env } from '../config/env';
-import { UnitOfWork } from '../database/unit-of-work';
+import { TenantTx, UnitOfWork } from '../database/unit-of-work';
+import { splitHidden, withHidden } from '../custom-attributes/custom-attribute';
 import { AuditService } from '../audit/audit.service';
 import { diffAttributes } from '../audit/redaction';
 import {
   applyPatch,
   buildListResponse,
   buildMeta,
+  JsonObject,
   ListResponse,
   parseListParams,
   projectResource,
@@ -57,7 +59,7 @@ export class UsersService {
     const registry = this.registries.for(tenant);
     const params = parseListParams(query, registry, USER);
     const { total, rows, groups } = await this.unitOfWork.run(tenant.id, async (tx) => {
-      const users = new UsersRepository(tx);
+      const users = this.repository(tx);
       const page = await users.list(params, this.wantsGroups(tenant, params));
       return { ...page, groups: this.memberships(page.rows) };
     });
@@ -70,7 +72,7 @@ export class UsersService {
   async get(tenant: Tenant, id: string, projection: ProjectionOptions = {}): Promise<UserResponse> {
     assertResourceId(id, USER);
     const { row, groups } = await this.unitOfWork.run(tenant.id, async (tx) => {
-      const users = new UsersRepository(tx);
+      const users = this.repository(tx);
       const found = await users.findById(id, { withGroups: this.wantsGroups(tenant, projection) });
       if (!found) throw notFound(USER, id);
       return { row: found, groups: this.memberships([found]) };
@@ -82,7 +84,7 @@ export class UsersService {
     const registry = this.registries.for(tenant);
     const { columns, doc } = toStorage(registry.parse(USER, body, 'create'));
     const row = await this.unitOfWork.run(tenant.id, async (tx) => {
-      const created = await new UsersRepository(tx).insert(randomUUID(), columns, doc);
+      const created = await this.repository(tx).insert(randomUUID(), columns, doc);
       // In the same transaction as the change (SECURITY.md AUD-01).
       await this.audit.record(tx, { action: 'user.create', ...this.subject(created) });
       return created;
@@ -100,13 +102,15 @@ export class UsersService {
     assertReplaceTarget(id, body, USER);
     const registry = this.registries.for(tenant);
     const { row, groups } = await this.unitOfWork.run(tenant.id, async (tx) => {
-      const users = new UsersRepository(tx);
+      const users = this.repository(tx);
       const withGroups = this.wantsGroups(tenant, options);
       const current = await users.findById(id, { forUpdate: true, withGroups });
       if (!current) throw notFound(USER, id);
       checkIfMatch(options.ifMatch, current.version);
-      const { columns, doc } = toStorage(
-        registry.parse(USER, body, 'replace', { existing: patchable(current) }),
+      const { visible, hidden } = this.split(tenant, patchable(current));
+      const { columns, doc } = this.toStorage(
+        registry.parse(USER, body, 'replace', { existing: visible }),
+        hidden,
       );
       const changed = !unchanged(current, columns, doc);
       // groups is read-only (RFC 7643 §4.1.2): the memberships read with the locked row still hold.
@@ -126,16 +130,17 @@ export class UsersService {
     assertResourceId(id, USER);
     const registry = this.registries.for(tenant);
     const { row, groups } = await this.unitOfWork.run(tenant.id, async (tx) => {
-      const users = new UsersRepository(tx);
+      const users = this.repository(tx);
       const withGroups = this.wantsGroups(tenant, options);
       const current = await users.findById(id, { forUpdate: true, withGroups });
       if (!current) throw notFound(USER, id);
       checkIfMatch(options.ifMatch, current.version);
-      const result = applyPatch(patchable(current), body, registry, USER);
+      const { visible, hidden } = this.split(tenant, patchable(current));
+      const result = applyPatch(visible, body, registry, USER);
       // A no-op PATCH changes neither version nor lastModified (issue #4).
       let stored = current;
       if (result.changed) {
-        const { columns, doc } = toStorage(result.resource);
+        const { columns, doc } = this.toStorage(result.resource, hidden);
         stored = { ...(await users.update(id, columns, doc)), groups: current.groups };
       }
       const groups = this.memberships([stored]);
@@ -150,13 +155,30 @@ export class UsersService {
   async remove(tenant: Tenant, id: string, ifMatch?: string): Promise<void> {
     assertResourceId(id, USER);
     await this.unitOfWork.run(tenant.id, async (tx) => {
-      const users = new UsersRepository(tx);
+      const users = this.repository(tx);
       const current = await users.findById(id, { forUpdate: true });
       if (!current) throw notFound(USER, id);
       checkIfMatch(ifMatch, current.version);
       await users.delete(id);
       await this.audit.record(tx, { action: 'user.delete', ...this.subject(current) });
     });
+  }
+
+  private repository(tx: TenantTx): UsersRepository {
+    return new UsersRepository(tx, this.registries.customUserUrn);
+  }
+
+  /**
+   * A stored document as the tenant's schema sees it, and the values of its removed custom attributes, which
+   * PATCH and PUT carry over untouched until staff purge them (issue #9).
+   */
+  private split(tenant: Tenant, doc: JsonObject) {
+    return splitHidden(doc, this.registries.customUserUrn, this.registries.customUserSchema(tenant));
+  }
+
+  private toStorage(resource: ScimResource, hidden: JsonObject | undefined) {
+    const { columns, doc } = toStorage(resource);
+    return { columns, doc: withHidden(doc, this.registries.customUserUrn, hidden) };
   }
 
   /** Who an audit event is about and, for an update, what changed (attribute names, old and new values). */
@@ -200,7 +222,7 @@ export class UsersService {
   /** The full resource: the stored document, the manager from its column, id and meta (RFC 7643 §3.1). */
   private render(tenant: Tenant, registry: SchemaRegistry, row: UserRow, groups?: Memberships): ScimResource {
     const baseUrl = this.env.tenantScimUrl(tenant.slug);
-    const { schemas, ...attributes } = withManager(row.doc, row.managerId, (id) =>
+    const { schemas, ...attributes } = withManager(this.split(tenant, row.doc).visible, row.managerId, (id) =>
       resourceLocation(registry, USER, baseUrl, id),
     );
     const memberOf = (groups?.get(row.id) ?? []).map((group) => ({

@@ -5,6 +5,7 @@ import { AuditService } from '../../src/audit/audit.service';
 import type { AuditOutcome } from '../../src/audit/audit.types';
 import { TenantTx, UnitOfWork } from '../../src/database/unit-of-work';
 import { admin, createTestApp, givenStaffToken, givenTenant, GivenTenant } from '../support/app';
+import { asOwner, ownerQuery } from '../support/database';
 
 const CONCURRENT = 50;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -25,11 +26,13 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
   });
   afterAll(() => app.close());
 
-  // Events are linked into the chain right after their COMMIT (AuditSealer); seal() waits for that.
+  // Events are linked into the chain right after their COMMIT (AuditSealer); seal() waits for that. Then read as
+  // the owner: what is really stored, whatever the service's role may see.
   const seqsOf = async (tenant: GivenTenant): Promise<number[]> => {
     await audit.seal(tenant.id);
     return (
-      await db.query<{ s: string }[]>(
+      await ownerQuery<{ s: string }>(
+        app,
         `SELECT seq::text AS s FROM audit_events WHERE tenant_id = $1 ORDER BY seq`,
         [tenant.id],
       )
@@ -91,12 +94,16 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
       Array.from({ length: CONCURRENT }, (_, i) => uow.run(kund.id, (tx) => audit.record(tx, userEvent(i)))),
     );
     expect(await seqsOf(kund)).toEqual(Array.from({ length: CONCURRENT + 2 }, (_, i) => i + 1));
-    const ids = await db.query<{ id: string }[]>(
+    const ids = await ownerQuery<{ id: string }>(
+      app,
       `SELECT resource_id AS id FROM audit_events WHERE tenant_id = $1 AND action = 'user.create'`,
       [kund.id],
     );
     expect(new Set(ids.map((row) => row.id)).size).toBe(CONCURRENT);
-    expect(await db.query(`SELECT 1 FROM audit_pending_events WHERE tenant_id = $1`, [kund.id])).toEqual([]);
+    const pending = await ownerQuery(app, `SELECT 1 FROM audit_pending_events WHERE tenant_id = $1`, [
+      kund.id,
+    ]);
+    expect(pending).toHaveLength(0);
     expect(await audit.verify({ tenantId: kund.id })).toMatchObject({ valid: true, checked: CONCURRENT + 2 });
   });
 
@@ -104,14 +111,13 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
     const kund = await givenTenant(app);
     for (let i = 0; i < 4; i++) await uow.run(kund.id, (tx) => audit.record(tx, userEvent(i)));
     await audit.seal(kund.id);
-    // As the superuser a test connects as: the append-only trigger is switched off to forge the row.
-    await db.transaction(async (manager) => {
-      await manager.query(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`);
-      await manager.query(
-        `UPDATE audit_events SET resource_name = 'mallory' WHERE tenant_id = $1 AND seq = 4`,
-        [kund.id],
-      );
-      await manager.query(`ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only`);
+    // As the owner (a superuser in tests): the append-only trigger is switched off to forge the row.
+    await asOwner(app, async (query) => {
+      await query(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`);
+      await query(`UPDATE audit_events SET resource_name = 'mallory' WHERE tenant_id = $1 AND seq = 4`, [
+        kund.id,
+      ]);
+      await query(`ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only`);
     });
     const res = await admin(app, staff).post(`/api/admin/tenants/${kund.slug}/audit/verify`).expect(200);
     expect(res.body).toMatchObject({ valid: false, firstBrokenSeq: '4', checked: 3 });
@@ -120,26 +126,59 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
   it('refuses UPDATE and DELETE of audit rows, and TRUNCATE (AUD-02)', async () => {
     const kund = await givenTenant(app);
     await audit.seal(kund.id);
+    const asService = (sql: string) => uow.run(kund.id, (tx) => tx.query(sql, [kund.id]));
+    // The service's role was never granted UPDATE or TRUNCATE on audit tables (TEN-05) ...
     await expect(
-      db.query(`UPDATE audit_events SET resource_name = 'x' WHERE tenant_id = $1`, [kund.id]),
-    ).rejects.toThrow(/append-only/);
-    await expect(db.query(`DELETE FROM audit_events WHERE tenant_id = $1`, [kund.id])).rejects.toThrow(
-      /append-only/,
+      asService(`UPDATE audit_events SET resource_name = 'x' WHERE tenant_id = $1`),
+    ).rejects.toThrow(/permission denied/);
+    await expect(
+      asService(`UPDATE staff_audit_events SET actor_name = 'x' WHERE $1::uuid IS NOT NULL`),
+    ).rejects.toThrow(/permission denied/);
+    await expect(uow.run(kund.id, (tx) => tx.manager.query(`TRUNCATE audit_events`))).rejects.toThrow(
+      /permission denied/,
     );
-    await expect(db.query(`UPDATE staff_audit_events SET actor_name = 'x'`)).rejects.toThrow(/append-only/);
-    await expect(db.query(`TRUNCATE audit_events`)).rejects.toThrow(/append-only/);
-    // Events not yet sealed too: only the sealer may delete them (it moves them into the chain).
-    const refused = (sql: string) =>
-      db.transaction(async (manager) => {
-        await manager.query(`SET LOCAL app.tenant_id = '${kund.id}'`);
-        await audit.record(new TenantTx(kund.id, manager), userEvent(0));
-        await manager.query(sql);
+    // ... and its DELETE, there for the retention job, still meets the trigger.
+    await expect(asService(`DELETE FROM audit_events WHERE tenant_id = $1`)).rejects.toThrow(/append-only/);
+    // Even the owner does.
+    for (const sql of [
+      `UPDATE audit_events SET resource_name = 'x' WHERE tenant_id = $1`,
+      `DELETE FROM audit_events WHERE tenant_id = $1`,
+      `UPDATE staff_audit_events SET actor_name = 'x' WHERE $1::uuid IS NOT NULL`,
+    ])
+      await expect(ownerQuery(app, sql, [kund.id])).rejects.toThrow(/append-only/);
+    await expect(ownerQuery(app, `TRUNCATE audit_events`)).rejects.toThrow(/append-only/);
+    // Events not yet sealed too (AUD-02): the service may not UPDATE or TRUNCATE them, its DELETE (there for the
+    // sealer, which moves them into the chain) meets the trigger outside sealing, and so does the owner. Each
+    // statement runs on an event written in its own transaction, which rolls back.
+    const pendingAsService = (sql: string) =>
+      uow.run(kund.id, async (tx) => {
+        await audit.record(tx, userEvent(0));
+        await tx.query(sql, [kund.id]);
       });
-    await expect(refused(`UPDATE audit_pending_events SET resource_name = 'x'`)).rejects.toThrow(
+    await expect(
+      pendingAsService(`UPDATE audit_pending_events SET resource_name = 'x' WHERE tenant_id = $1`),
+    ).rejects.toThrow(/permission denied/);
+    await expect(pendingAsService(`DELETE FROM audit_pending_events WHERE tenant_id = $1`)).rejects.toThrow(
       /append-only/,
     );
-    await expect(refused(`DELETE FROM audit_pending_events`)).rejects.toThrow(/append-only/);
-    await expect(refused(`TRUNCATE audit_pending_events`)).rejects.toThrow(/append-only/);
+    await expect(uow.run(kund.id, (tx) => tx.manager.query(`TRUNCATE audit_pending_events`))).rejects.toThrow(
+      /permission denied/,
+    );
+    const pendingAsOwner = (sql: string) =>
+      asOwner(app, async (query) => {
+        await query(
+          `INSERT INTO audit_pending_events (tenant_id, actor_type, action, outcome)
+           VALUES ($1, 'system', 'user.create', 'success')`,
+          [kund.id],
+        );
+        await query(sql, sql.includes('$1') ? [kund.id] : []);
+      });
+    for (const sql of [
+      `UPDATE audit_pending_events SET resource_name = 'x' WHERE tenant_id = $1`,
+      `DELETE FROM audit_pending_events WHERE tenant_id = $1`,
+      `TRUNCATE audit_pending_events`,
+    ])
+      await expect(pendingAsOwner(sql)).rejects.toThrow(/append-only/);
     expect(await seqsOf(kund)).toEqual([1, 2]);
   });
 
@@ -151,14 +190,18 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
       await manager.query(`SET LOCAL app.tenant_id = '${kund.id}'`);
       await audit.record(new TenantTx(kund.id, manager), userEvent(0));
     });
-    await db.query(`DELETE FROM api_keys WHERE tenant_id = $1`, [kund.id]);
-    await db.query(`DELETE FROM tenants WHERE id = $1`, [kund.id]);
+    // Deleting tenants is not a service operation (its role has no DELETE on tenants): the owner does it.
+    await asOwner(app, async (query) => {
+      await query(`DELETE FROM api_keys WHERE tenant_id = $1`, [kund.id]);
+      await query(`DELETE FROM tenants WHERE id = $1`, [kund.id]);
+    });
     expect(await seqsOf(kund)).toEqual([]);
-    const heads = await db.query<unknown[]>(`SELECT 1 FROM audit_chain_heads WHERE tenant_id = $1`, [
+    const heads = await ownerQuery(app, `SELECT 1 FROM audit_chain_heads WHERE tenant_id = $1`, [kund.id]);
+    expect(heads).toHaveLength(0);
+    const pending = await ownerQuery(app, `SELECT 1 FROM audit_pending_events WHERE tenant_id = $1`, [
       kund.id,
     ]);
-    expect(heads).toHaveLength(0);
-    expect(await db.query(`SELECT 1 FROM audit_pending_events WHERE tenant_id = $1`, [kund.id])).toEqual([]);
+    expect(pending).toHaveLength(0);
   });
 
   it('deletes expired events, moves the anchor and stays verifiable (AUD-06)', async () => {

@@ -2,11 +2,12 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource, EntityManager } from 'typeorm';
 import { TENANT_TABLES } from '../../migrations/1764400000012-EnableRowLevelSecurity';
 import { createTestApp, givenTenant, GivenTenant, scim } from '../support/app';
+import { ownerQuery } from '../support/database';
 import { entraUser } from '../support/scim-fixtures';
 
 /**
- * The database refuses cross-tenant reads and writes by itself (issue #7, SECURITY.md TEN-03, SEC-API1-c):
- * queried as a role without superuser or BYPASSRLS rights, with no application-level tenant filter at all.
+ * The database refuses cross-tenant reads and writes by itself (issue #7, SECURITY.md TEN-03, SEC-API1-c): SQL on
+ * the service's own connection (its role: no superuser, no BYPASSRLS, not the owner), with no tenant filter at all.
  */
 describe('row-level security (issue #7)', () => {
   let app: NestExpressApplication;
@@ -14,7 +15,6 @@ describe('row-level security (issue #7)', () => {
   let acme: GivenTenant;
   let globex: GivenTenant;
   let acmeUserId: string;
-  const role = 'scim_rls_probe';
 
   beforeAll(async () => {
     app = await createTestApp();
@@ -22,17 +22,12 @@ describe('row-level security (issue #7)', () => {
     [acme, globex] = [await givenTenant(app), await givenTenant(app)];
     acmeUserId = (await scim(app, acme).post('/api/scim/Users').send(entraUser()).expect(201)).body.id;
     await scim(app, globex).post('/api/scim/Users').send(entraUser()).expect(201);
-    await dataSource.query(`DO $$ BEGIN
-      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role} NOLOGIN; END IF;
-    END $$`);
-    await dataSource.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${TENANT_TABLES.join(', ')} TO ${role}`);
   });
   afterAll(() => app.close());
 
-  /** Runs SQL as the unprivileged role, with the given tenant set for the transaction (or none). */
+  /** Runs SQL on the service's connection, with the given tenant set for the transaction (or none). */
   const asTenant = <T>(tenantId: string | null, work: (manager: EntityManager) => Promise<T>) =>
     dataSource.transaction(async (manager) => {
-      await manager.query(`SET LOCAL ROLE ${role}`);
       if (tenantId) await manager.query(`SET LOCAL app.tenant_id = '${tenantId}'`);
       return work(manager);
     });
@@ -41,11 +36,11 @@ describe('row-level security (issue #7)', () => {
     Number((await manager.query(`SELECT count(*)::int AS n FROM scim_users WHERE ${where}`))[0].n);
 
   it('enables and forces row-level security on every tenant-owned table', async () => {
-    const rows: { relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean }[] =
-      await dataSource.query(
-        `SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = ANY($1)`,
-        [TENANT_TABLES],
-      );
+    const rows = await ownerQuery<{ relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean }>(
+      app,
+      `SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = ANY($1)`,
+      [TENANT_TABLES],
+    );
     expect(rows).toHaveLength(TENANT_TABLES.length);
     for (const row of rows) expect(row).toMatchObject({ relrowsecurity: true, relforcerowsecurity: true });
   });
@@ -72,6 +67,15 @@ describe('row-level security (issue #7)', () => {
           [acme.id],
         ),
       ),
+    ).rejects.toThrow(/row-level security/);
+  });
+
+  it('cannot switch the policies off: the service does not own the tables (TEN-04)', async () => {
+    await expect(dataSource.query(`ALTER TABLE scim_users NO FORCE ROW LEVEL SECURITY`)).rejects.toThrow(
+      /must be owner/,
+    );
+    await expect(
+      asTenant(globex.id, (m) => m.query(`SET LOCAL row_security = off`).then(() => count(m))),
     ).rejects.toThrow(/row-level security/);
   });
 });

@@ -79,6 +79,11 @@ export class ScimError extends Error {
       },
     );
   }
+  /** 429 with Retry-After in whole seconds (RFC 6585 §4; ENTRA.md: Entra honours it at best). */
+  static tooManyRequests(detail: string, retryAfterSeconds: number) {
+    const seconds = String(Math.max(1, Math.ceil(retryAfterSeconds)));
+    return new ScimError(429, `${detail}; retry after ${seconds} s`, undefined, { 'Retry-After': seconds });
+  }
   static preconditionFailed(detail = 'Failed to update: the resource has changed on the server') {
     return new ScimError(412, detail);
   }

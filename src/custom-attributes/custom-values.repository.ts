@@ -1,0 +1,52 @@
+import type { JsonValue } from '../scim/core';
+import type { TenantTx } from '../database/unit-of-work';
+
+/**
+ * Stored values of one custom attribute across a tenant's users: for the checks a definition change needs and for
+ * the purge (issue #9). `urn` is where the extension lives in `doc`, `name` the attribute's stored spelling.
+ * Every statement is scoped to the transaction's tenant as $1 (STYLE.md §4).
+ */
+export class CustomValuesRepository {
+  constructor(
+    private readonly tx: TenantTx,
+    private readonly urn: string,
+  ) {}
+
+  /** The values users have, one per user that has one (JSON null excluded). */
+  async values(name: string): Promise<JsonValue[]> {
+    const rows = await this.tx.query<{ value: JsonValue }>(
+      `SELECT u.doc -> $2::text -> $3::text AS value FROM scim_users u
+       WHERE u.tenant_id = $1 AND u.doc -> $2::text -> $3::text IS NOT NULL`,
+      [this.tx.tenantId, this.urn, name],
+    );
+    return rows.map((row) => row.value);
+  }
+
+  async countUsers(): Promise<number> {
+    const [{ count }] = await this.tx.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM scim_users u WHERE u.tenant_id = $1`,
+      [this.tx.tenantId],
+    );
+    return count;
+  }
+
+  /**
+   * Deletes the attribute's values from every user, dropping the extension (and its `schemas` entry) where it
+   * becomes empty. Version and lastModified stay: the values were already hidden from every response.
+   */
+  async purge(name: string): Promise<number> {
+    const rows = await this.tx.query<{ id: string }>(
+      `UPDATE scim_users u SET
+         doc = CASE WHEN (u.doc -> $2::text) - $3::text = '{}'::jsonb
+           THEN (u.doc - $2::text) || jsonb_build_object('schemas', COALESCE(
+             (SELECT jsonb_agg(s) FROM jsonb_array_elements(u.doc -> 'schemas') s WHERE s <> to_jsonb($2::text)),
+             '[]'::jsonb))
+           ELSE u.doc #- ARRAY[$2::text, $3::text] END,
+         custom_keys = u.custom_keys - lower($3::text)
+       WHERE u.tenant_id = $1 AND (u.doc -> $2::text) ? $3::text
+       RETURNING u.id`,
+      [this.tx.tenantId, this.urn, name],
+    );
+    return rows.length;
+  }
+}

@@ -1,0 +1,107 @@
+// The start-up check of SECURITY.md TEN-04: row-level security only holds if the service's role cannot bypass it.
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { TENANT_TABLES } from '../../migrations/1764400000012-EnableRowLevelSecurity';
+import { Env } from '../config/env';
+
+/** Tables with a `tenant_id` column that are global by design (ARCHITECTURE.md "Data model"), so have no policy. */
+export const GLOBAL_TABLES = ['api_keys'];
+
+export interface RoleFacts {
+  /** `current_user`: with the embedded database, the role set after the migrations. */
+  role: string;
+  /** Roles that are superuser or BYPASSRLS and that the role is, or may become with SET ROLE. */
+  privilegedRoles: { name: string; superuser: boolean; bypassRls: boolean }[];
+  /** Every table of the schema with a `tenant_id` column. */
+  tables: { name: string; rowSecurity: boolean; forced: boolean; owner: string; ownedByRole: boolean }[];
+}
+
+/**
+ * What lets the role see or change other tenants' rows ([] = nothing). Superusers and BYPASSRLS roles skip every
+ * policy; a table's owner (or a member of the owning role) can switch its policies off with ALTER TABLE; a table
+ * without ENABLE has no policy, and one without FORCE exempts its owner.
+ */
+export function roleProblems(facts: RoleFacts, tenantTables: readonly string[] = TENANT_TABLES): string[] {
+  const problems: string[] = [];
+  for (const role of facts.privilegedRoles) {
+    const what = [role.superuser ? 'superuser' : null, role.bypassRls ? 'BYPASSRLS' : null].filter(Boolean);
+    const who =
+      role.name === facts.role ? `role ${role.name}` : `role ${facts.role} may SET ROLE ${role.name}, which`;
+    problems.push(`${who} is ${what.join(' and ')}`);
+  }
+  const tables = facts.tables.filter((table) => !GLOBAL_TABLES.includes(table.name));
+  for (const name of tenantTables)
+    if (!tables.some((table) => table.name === name))
+      problems.push(`table ${name} is missing (migrations not run?)`);
+  for (const table of tables) {
+    if (table.ownedByRole)
+      problems.push(
+        table.owner === facts.role
+          ? `role ${facts.role} owns table ${table.name}`
+          : `role ${facts.role} is a member of ${table.owner}, which owns table ${table.name}`,
+      );
+    if (!table.rowSecurity) problems.push(`table ${table.name} does not enable row-level security`);
+    if (!table.forced) problems.push(`table ${table.name} does not force row-level security`);
+  }
+  return problems;
+}
+
+/** Reads the facts as the service's own connection sees them. */
+export async function readRoleFacts(dataSource: DataSource): Promise<RoleFacts> {
+  const [{ role }] = await dataSource.query<{ role: string }[]>(`SELECT current_user::text AS role`);
+  const privilegedRoles = await dataSource.query<RoleFacts['privilegedRoles']>(
+    `SELECT rolname::text AS name, rolsuper AS superuser, rolbypassrls AS "bypassRls" FROM pg_roles
+     WHERE (rolsuper OR rolbypassrls) AND pg_has_role(current_user, oid, 'MEMBER') ORDER BY rolname`,
+  );
+  const tables = await dataSource.query<RoleFacts['tables']>(
+    `SELECT c.relname::text AS name, c.relrowsecurity AS "rowSecurity", c.relforcerowsecurity AS forced,
+       pg_get_userbyid(c.relowner)::text AS owner, pg_has_role(current_user, c.relowner, 'MEMBER') AS "ownedByRole"
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+       AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+     ORDER BY c.relname`,
+  );
+  return { role, privilegedRoles, tables };
+}
+
+/**
+ * Checks the role once the application has started and reports to readiness: while the check fails (and
+ * DB_ROLE_CHECK is `strict`) the instance never becomes ready, so no traffic reaches a process whose database
+ * would not enforce the tenant boundary. Liveness is unaffected: restarting would not help. A failed check is
+ * repeated on the next readiness probe, so fixing the grants needs no restart; a passed one is kept.
+ */
+@Injectable()
+export class DatabaseRoleCheck implements OnApplicationBootstrap {
+  private readonly logger = new Logger('DatabaseRole');
+  private passed = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly env: Env,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const problems = await this.problems();
+    if (problems.length === 0) return;
+    const message = `The database role can bypass row-level security (SECURITY.md TEN-04): ${problems.join('; ')}`;
+    if (this.env.DB_ROLE_CHECK === 'strict') this.logger.error(`${message}. Readiness stays down.`);
+    else this.logger.warn(`${message}. DB_ROLE_CHECK=warn: serving anyway.`);
+  }
+
+  /** Why readiness must stay down ([] = ready as far as the role goes). */
+  async blockers(): Promise<string[]> {
+    if (this.env.DB_ROLE_CHECK === 'warn') return [];
+    return this.problems();
+  }
+
+  private async problems(): Promise<string[]> {
+    if (this.passed) return [];
+    try {
+      const problems = roleProblems(await readRoleFacts(this.dataSource));
+      this.passed = problems.length === 0;
+      return problems;
+    } catch (error) {
+      return [`the role could not be checked: ${String(error)}`];
+    }
+  }
+}
