@@ -1,4 +1,15 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { SERVICE_ROLE } from './1764400000013-CreateServiceRole';
+
+/**
+ * The reviewed grants of this migration's table (SECURITY.md TEN-05), granted explicitly as CreateServiceRole
+ * asks of every later table; `database-role.e2e-spec.ts` compares the database with SERVICE_GRANTS and this map.
+ * Append-only until sealed (AUD-02): INSERT for the change's transaction, SELECT and DELETE for the sealer, which
+ * moves the rows into audit_events (and the trigger refuses a DELETE outside sealing); no UPDATE, no TRUNCATE.
+ */
+export const AUDIT_PENDING_GRANTS: Record<string, string[]> = {
+  audit_pending_events: ['SELECT', 'INSERT', 'DELETE'],
+};
 
 /**
  * Audit events written in the change's transaction but not yet linked into the tenant's hash chain (issue #8).
@@ -38,7 +49,8 @@ export class CreateAuditPendingEvents1764400000030 implements MigrationInterface
       `CREATE INDEX audit_pending_events_order_idx ON audit_pending_events (tenant_id, occurred_at, id)`,
     );
 
-    // Tenant-owned: the same row-level security as every other tenant table (EnableRowLevelSecurity).
+    // Tenant-owned: the same row-level security as every other tenant table (EnableRowLevelSecurity, TEN-01); the
+    // start-up role check refuses readiness for a tenant_id table without it enabled and forced (TEN-04).
     await queryRunner.query(`ALTER TABLE audit_pending_events ENABLE ROW LEVEL SECURITY`);
     await queryRunner.query(`ALTER TABLE audit_pending_events FORCE ROW LEVEL SECURITY`);
     await queryRunner.query(`
@@ -70,9 +82,14 @@ export class CreateAuditPendingEvents1764400000030 implements MigrationInterface
     await queryRunner.query(`
       CREATE TRIGGER audit_pending_events_no_truncate BEFORE TRUNCATE ON audit_pending_events
       FOR EACH STATEMENT EXECUTE FUNCTION audit_pending_events_guard()`);
+
+    for (const [table, privileges] of Object.entries(AUDIT_PENDING_GRANTS))
+      await queryRunner.query(`GRANT ${privileges.join(', ')} ON ${table} TO ${SERVICE_ROLE}`);
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
+    for (const table of Object.keys(AUDIT_PENDING_GRANTS))
+      await queryRunner.query(`REVOKE ALL ON ${table} FROM ${SERVICE_ROLE}`);
     await queryRunner.query(`DROP TABLE audit_pending_events`);
     await queryRunner.query(`DROP FUNCTION audit_pending_events_guard()`);
   }
