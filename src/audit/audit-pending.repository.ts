@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import type { AuditEvent } from './audit.types';
 
 /** An event written by its change's transaction, waiting to be linked into the chain (CreateAuditPendingEvents). */
@@ -27,8 +26,6 @@ const EVENT_COLUMNS = `request_id, source_ip, actor_type, actor_id, actor_name, 
 /** Raw SQL on audit_pending_events, always in the caller's tenant transaction. */
 @Injectable()
 export class AuditPendingRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
-
   /** The event, in the change's own transaction (SECURITY.md AUD-01); the database reads the clock. */
   async insert(
     manager: EntityManager,
@@ -118,15 +115,16 @@ export class AuditPendingRepository {
   }
 
   /**
-   * Tenants with events waiting longer than `olderThanMs` (the sweep after a crash between COMMIT and sealing).
-   * Like the retention job, it reads across tenants without `app.tenant_id`.
+   * Whether the transaction's tenant has an event waiting longer than `olderThanMs` (the sweep after a crash
+   * between COMMIT and sealing). In that tenant's own transaction, like every read here: row-level security would
+   * hide every row from a read across tenants (SECURITY.md TEN-07).
    */
-  async waitingTenants(olderThanMs: number, limit: number): Promise<string[]> {
-    const rows = await this.dataSource.query<{ tenantId: string }[]>(
-      `SELECT DISTINCT tenant_id::text AS "tenantId" FROM audit_pending_events
-       WHERE occurred_at < clock_timestamp() - make_interval(secs => $1::float8 / 1000) LIMIT $2`,
-      [olderThanMs, limit],
+  async hasStale(manager: EntityManager, tenantId: string, olderThanMs: number): Promise<boolean> {
+    const rows = await manager.query<{ stale: boolean }[]>(
+      `SELECT EXISTS (SELECT 1 FROM audit_pending_events WHERE tenant_id = $1
+         AND occurred_at < clock_timestamp() - make_interval(secs => $2::float8 / 1000)) AS stale`,
+      [tenantId, olderThanMs],
     );
-    return rows.map((row) => row.tenantId);
+    return rows[0]?.stale === true;
   }
 }

@@ -1,6 +1,8 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Env } from '../config/env';
 import { sqlStateOf } from '../database/database-errors';
 import { TenantTx, UnitOfWork } from '../database/unit-of-work';
+import { TenantsService } from '../tenants/tenants.service';
 import { chainHash } from './audit-hash';
 import { AuditPendingRepository, Sealed } from './audit-pending.repository';
 import { AuditRepository } from './audit.repository';
@@ -11,10 +13,11 @@ export type EventFields = Omit<AuditEvent, 'tenantId' | 'seq' | 'occurredAt'>;
 
 /** Events linked per transaction: bounds how long the head stays locked. */
 export const SEAL_BATCH = 500;
-/** The sweep seals what a crashed process (or a failed sealing) left behind. */
-const SWEEP_EVERY_MS = 5_000;
-const SWEEP_OLDER_THAN_MS = 2_000;
-const SWEEP_TENANTS = 100;
+/**
+ * The sweep seals what a crashed process (or a failed sealing) left behind: events pending for longer than this.
+ * Younger ones are still being sealed by the process that committed them.
+ */
+export const SWEEP_OLDER_THAN_MS = 60_000;
 
 /**
  * Links committed audit events into their tenant's hash chain (SECURITY.md AUD-03), right after the change's
@@ -31,22 +34,26 @@ export class AuditSealer implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
   private timer?: NodeJS.Timeout;
-  private sweeping?: Promise<void>;
+  private sweeping?: Promise<number>;
 
   constructor(
     private readonly pending: AuditPendingRepository,
     private readonly events: AuditRepository,
     private readonly unitOfWork: UnitOfWork,
+    private readonly tenants: TenantsService,
+    private readonly env: Env,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.sweep(), SWEEP_EVERY_MS);
+    if (this.env.AUDIT_SEAL_SWEEP_MINUTES === 0) return;
+    this.tick();
+    this.timer = setInterval(() => this.tick(), this.env.AUDIT_SEAL_SWEEP_MINUTES * 60_000);
     this.timer.unref();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    await this.sweeping;
+    await this.sweeping?.catch(() => undefined);
     await this.flush();
   }
 
@@ -85,11 +92,30 @@ export class AuditSealer implements OnApplicationBootstrap, BeforeApplicationShu
     return loop;
   }
 
-  /** Seals every tenant's waiting events (shutdown, tests). */
+  /**
+   * Resolves when every sealing this process has started (after its COMMITs, or asked for) has finished: at
+   * shutdown, nothing this process committed is left for the sweep of another. Events of a crashed process are
+   * the sweep's.
+   */
   async flush(): Promise<void> {
-    for (const tenantId of await this.pending.waitingTenants(0, Number.MAX_SAFE_INTEGER))
-      await this.seal(tenantId);
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+  }
+
+  /**
+   * Seals the events that have waited longer than SWEEP_OLDER_THAN_MS, tenant by tenant: staff work that spans
+   * tenants walks `tenants` and looks at each tenant's pending events in that tenant's own transaction (SECURITY.md
+   * TEN-07), since row-level security shows a read across tenants nothing. Resolves with the number of tenants
+   * that had any; a sweep already running is waited for first, so this one sees what was committed before the call.
+   */
+  async sweep(): Promise<number> {
+    while (this.sweeping) await this.sweeping.catch(() => undefined);
+    const run = this.sweepOnce();
+    this.sweeping = run;
+    try {
+      return await run;
+    } finally {
+      if (this.sweeping === run) this.sweeping = undefined;
+    }
   }
 
   private async loop(tenantId: string): Promise<void> {
@@ -133,13 +159,26 @@ export class AuditSealer implements OnApplicationBootstrap, BeforeApplicationShu
     return batch.length;
   }
 
-  private sweep(): void {
+  private tick(): void {
     if (this.sweeping) return;
-    this.sweeping = (async () => {
-      const waiting = await this.pending.waitingTenants(SWEEP_OLDER_THAN_MS, SWEEP_TENANTS);
-      for (const tenantId of waiting) await this.seal(tenantId);
-    })()
-      .catch((error: unknown) => this.logger.warn(`Audit sealing sweep failed: ${String(error)}`))
-      .finally(() => (this.sweeping = undefined));
+    this.sweep().catch((error: unknown) => this.logger.warn(`Audit sealing sweep failed: ${String(error)}`));
+  }
+
+  private async sweepOnce(): Promise<number> {
+    let tenants = 0;
+    for await (const tenantId of this.tenants.allIds()) {
+      try {
+        const stale = await this.unitOfWork.run(tenantId, (tx) =>
+          this.pending.hasStale(tx.manager, tenantId, SWEEP_OLDER_THAN_MS),
+        );
+        if (!stale) continue;
+        await this.seal(tenantId);
+        tenants += 1;
+      } catch (error) {
+        // One tenant's failure does not keep the others' events out of their chains; the next sweep retries it.
+        this.logger.warn(`Sealing stale audit events of tenant ${tenantId} failed: ${String(error)}`);
+      }
+    }
+    return tenants;
   }
 }

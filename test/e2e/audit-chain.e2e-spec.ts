@@ -1,6 +1,7 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource } from 'typeorm';
 import { AuditRetentionJob } from '../../src/audit/audit-retention.job';
+import { AuditSealer } from '../../src/audit/audit-sealer';
 import { AuditService } from '../../src/audit/audit.service';
 import type { AuditOutcome } from '../../src/audit/audit.types';
 import { TenantTx, UnitOfWork } from '../../src/database/unit-of-work';
@@ -180,6 +181,36 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
     ])
       await expect(pendingAsOwner(sql)).rejects.toThrow(/append-only/);
     expect(await seqsOf(kund)).toEqual([1, 2]);
+  });
+
+  it('seals, tenant by tenant, an event a crashed process committed but never sealed (AUD-03, TEN-07)', async () => {
+    const kund = await givenTenant(app);
+    const sealer = app.get(AuditSealer);
+    await sealer.sweep(); // waits for the start-up sweep too: nothing else seals this tenant from here on
+    expect(await seqsOf(kund)).toEqual([1, 2]);
+    // As the owner: an event committed two minutes ago by a process that died before sealing it.
+    await ownerQuery(
+      app,
+      `INSERT INTO audit_pending_events (tenant_id, occurred_at, actor_type, action, resource_type, resource_id,
+         outcome)
+       VALUES ($1, now() - interval '2 minutes', 'system', 'user.create', 'User', 'u-crashed', 'success')`,
+      [kund.id],
+    );
+    const pendingOf = () =>
+      ownerQuery(app, `SELECT 1 FROM audit_pending_events WHERE tenant_id = $1`, [kund.id]);
+    expect(await pendingOf()).toHaveLength(1);
+
+    // The service's role sees no tenant's pending rows without app.tenant_id: only a per-tenant sweep finds it.
+    expect(await sealer.sweep()).toBeGreaterThanOrEqual(1);
+    expect(await pendingOf()).toHaveLength(0);
+    const chained = await ownerQuery<{ seq: string; id: string }>(
+      app,
+      `SELECT seq::text AS seq, resource_id AS id FROM audit_events WHERE tenant_id = $1 ORDER BY seq`,
+      [kund.id],
+    );
+    expect(chained.map((row) => row.seq)).toEqual(['1', '2', '3']);
+    expect(chained[2].id).toBe('u-crashed');
+    expect(await audit.verify({ tenantId: kund.id })).toMatchObject({ valid: true, checked: 3 });
   });
 
   it("deletes a tenant's audit trail with the tenant", async () => {
