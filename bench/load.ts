@@ -41,13 +41,16 @@ function sampler(service: Service) {
   };
 }
 
-/** A fixed-duration run at `connections` concurrent connections (autocannon). */
+/**
+ * A fixed-duration run at `connections` concurrent connections (autocannon); with `overallRate`, at that many
+ * requests per second in total (latencies then corrected for coordinated omission).
+ */
 export async function runFor(
   service: Service,
   name: string,
   target: Target,
   shapes: RequestShape | RequestShape[],
-  options: { connections: number; seconds: number },
+  options: { connections: number; seconds: number; overallRate?: number },
 ): Promise<Figures> {
   const sample = sampler(service);
   // Each shape is its own entry of autocannon's request sequence (a connection cycles through them), so every
@@ -67,6 +70,7 @@ export async function runFor(
     url: `http://127.0.0.1:${service.port}`,
     connections: options.connections,
     duration: options.seconds,
+    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
     headers: {
       host: target.host,
       authorization: `Bearer ${target.token}`,

@@ -1,11 +1,13 @@
 // `npm run bench [-- --quick] [-- --users 100000]`: drives the built service over loopback HTTP against this
 // machine's PostgreSQL the way Entra does, and reports each scenario as a ratio to a trivial route of the same
-// app measured in the same run (issue #8). Writes bench/results/<time>.json and bench/results/latest.md.
+// app measured in the same run (issue #8). Writes bench/results/<time>.json, latest.json and latest.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { closeConnections } from './http';
 import { Figures, runFor } from './load';
 import {
+  floodingTenant,
   groupsAvailable,
   initialCycle,
   largeGroup,
@@ -17,14 +19,24 @@ import {
 } from './scenarios';
 import { startService } from './service';
 
-function parseArgs(argv: string[]): Options & { quick: boolean } {
+const SCENARIOS = ['cycle', 'steady', 'large', 'tenants', 'flooding'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+function parseArgs(argv: string[]): Options & { quick: boolean; only: Set<Scenario> } {
   const quick = argv.includes('--quick');
   const value = (name: string, fallback: number) => {
     const at = argv.indexOf(name);
     return at >= 0 ? Number(argv[at + 1]) : fallback;
   };
+  // `--only steady,flooding`: the baseline and those scenarios (steady and large need the cycle's users).
+  const at = argv.indexOf('--only');
+  const only = new Set(
+    at >= 0 ? (argv[at + 1].split(',') as Scenario[]).filter((name) => SCENARIOS.includes(name)) : SCENARIOS,
+  );
+  if (only.has('steady') || only.has('large')) only.add('cycle');
   return {
     quick,
+    only,
     users: value('--users', quick ? 2_000 : 20_000),
     seconds: value('--seconds', quick ? 3 : 10),
     connections: value('--connections', 50),
@@ -45,8 +57,16 @@ function line(f: Figures, baseline?: Figures): string {
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const service = await startService(39_000 + (process.pid % 1000));
-  const out: Record<string, unknown> = { startedAt: new Date().toISOString(), options, machine: { cpus: 2 } };
-  const print = (text: string) => process.stdout.write(`${text}\n`);
+  const out: Record<string, unknown> = {
+    startedAt: new Date().toISOString(),
+    options: { ...options, only: [...options.only] },
+    machine: { cpus: cpus().length },
+  };
+  const printed: string[] = [];
+  const print = (text: string) => {
+    printed.push(text);
+    process.stdout.write(`${text}\n`);
+  };
   try {
     const tenant = await seedTenant(service, 'bench-main');
     const withGroups = await groupsAvailable(service, tenant);
@@ -64,49 +84,74 @@ async function main(): Promise<void> {
     out.baseline = baseline;
 
     const rssBeforeSeed = service.rssMb();
-    const cycle = await initialCycle(service, tenant, options, withGroups);
-    for (const phase of cycle.phases) print(`  ${line(phase)}`);
-    print(
-      `initial cycle: ${options.users} users in ${fmt(cycle.seconds, 1)} s = ${fmt(cycle.usersPerSecond)} users/s ` +
-        `(${fmt((100 * cycle.usersPerSecond) / baseline.requestsPerSecond, 1)}% of baseline; target ≥ 15%)`,
-    );
-    out.initialCycle = cycle;
+    if (options.only.has('cycle')) {
+      const cycle = await initialCycle(service, tenant, options, withGroups);
+      for (const phase of cycle.phases) print(`  ${line(phase)}`);
+      print(
+        `initial cycle: ${options.users} users in ${fmt(cycle.seconds, 1)} s = ${fmt(cycle.usersPerSecond)} users/s ` +
+          `(${fmt((100 * cycle.usersPerSecond) / baseline.requestsPerSecond, 1)}% of baseline; target ≥ 15%)`,
+      );
+      out.initialCycle = cycle;
+    }
     const rssAfterSeed = service.rssMb();
 
-    const steady = await steadyState(service, tenant, options);
-    for (const figures of steady) print(line(figures, baseline));
-    out.steadyState = steady;
+    if (options.only.has('steady')) {
+      const steady = await steadyState(service, tenant, options);
+      for (const figures of steady) print(line(figures, baseline));
+      out.steadyState = steady;
+    }
 
-    if (withGroups) {
+    if (options.only.has('large') && withGroups) {
       const large = await largeGroup(service, tenant, options);
       print(
         `large group: add ${large.members} members in ${fmt(large.addSeconds, 2)} s = ${fmt(large.addRowsPerSecond)} rows/s ` +
           `(${fmt(large.addVsPostgres, 2)}x PostgreSQL's own batched insert of ${fmt(large.postgresSeconds, 3)} s; target ≤ 1.5x); ` +
-          `remove ${Math.floor(large.members / 2)} in ${fmt(large.removeSeconds, 2)} s`,
+          `remove ${Math.floor(large.members / 2)} in ${fmt(large.removeSeconds, 2)} s; ` +
+          `${fmt(large.addVsRealTable, 2)}x PostgreSQL's insert into the real table (foreign keys) of ${fmt(large.realTableSeconds, 3)} s, ` +
+          `plus ${fmt(large.existenceCheckSeconds, 3)} s for the existence check`,
       );
       print(line(large.largeGet, baseline));
       print(
         `${line(large.emptyGet, baseline)} (large/empty p50 ${fmt(large.largeGet.p50Ms / Math.max(0.1, large.emptyGet.p50Ms), 2)}x)`,
       );
       out.largeGroup = large;
-    } else {
+    } else if (options.only.has('large')) {
       print('large group: skipped (no /Groups endpoint yet)');
     }
     const rssAfterLargeGroup = service.rssMb();
 
-    const tenants = [];
-    for (let t = 0; t < options.tenants; t++) {
-      const extra = await seedTenant(service, `bench-t${t}`);
-      await seedUsers(service, extra, 50, withGroups);
-      tenants.push(extra);
+    if (options.only.has('tenants')) {
+      const tenants = [];
+      for (let t = 0; t < options.tenants; t++) {
+        const extra = await seedTenant(service, `bench-t${t}`);
+        await seedUsers(service, extra, 50, withGroups);
+        tenants.push(extra);
+      }
+      const many = await manyTenants(service, tenants, options);
+      print(
+        `many tenants: ${tenants.length} tenants × ${many.connectionsPerTenant} connections, total ${fmt(many.figures.reduce((s, f) => s + f.requestsPerSecond, 0))} req/s, ` +
+          `per-tenant p99 ${fmt(many.p99Min, 1)}–${fmt(many.p99Max, 1)} ms, Jain fairness ${fmt(many.jain, 3)}, ` +
+          `errors ${many.figures.reduce((s, f) => s + f.errors, 0)} of ${many.figures.reduce((s, f) => s + f.requests, 0)} requests`,
+      );
+      out.manyTenants = many;
     }
-    const many = await manyTenants(service, tenants, options);
-    print(
-      `many tenants: ${tenants.length} tenants × ${many.connectionsPerTenant} connections, total ${fmt(many.figures.reduce((s, f) => s + f.requestsPerSecond, 0))} req/s, ` +
-        `per-tenant p99 ${fmt(many.p99Min, 1)}–${fmt(many.p99Max, 1)} ms, Jain fairness ${fmt(many.jain, 3)}, ` +
-        `errors ${many.figures.reduce((s, f) => s + f.errors, 0)} of ${many.figures.reduce((s, f) => s + f.requests, 0)} requests`,
-    );
-    out.manyTenants = many;
+
+    if (options.only.has('flooding')) {
+      const flooding = await floodingTenant(service, options);
+      print(line(flooding.alone));
+      print(line(flooding.withFlood));
+      const a = flooding.flood;
+      print(
+        `tenant A flooding (${options.connections} connections, GET + PATCH): ${fmt(a.requestsPerSecond)} req/s, ` +
+          `${a.ok} served, ${a.refused} refused with 429, p50 ${fmt(a.p50Ms, 1)} ms, p99 ${fmt(a.p99Ms, 1)} ms ` +
+          `(limits of A: ${flooding.limitsOfA.perSecond}/s, burst ${flooding.limitsOfA.burst}, ${flooding.limitsOfA.maxInFlight} in flight)`,
+      );
+      print(
+        `flooding tenant: B's p99 ${fmt(flooding.alone.p99Ms, 1)} ms alone, ${fmt(flooding.withFlood.p99Ms, 1)} ms while A floods ` +
+          `= ${fmt(flooding.p99Ratio, 2)}x`,
+      );
+      out.floodingTenant = flooding;
+    }
 
     const memory = { rssBeforeSeed, rssAfterSeed, rssAfterLargeGroup, rssEnd: service.rssMb() };
     print(
@@ -122,6 +167,15 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   writeFileSync(join(dir, `${stamp}.json`), JSON.stringify(out, null, 2));
   writeFileSync(join(dir, 'latest.json'), JSON.stringify(out, null, 2));
+  const markdown = [
+    `# Benchmark ${String(out.startedAt)}`,
+    '',
+    `Options: \`${JSON.stringify(out.options)}\`; ${cpus().length} CPUs, ${fmt(totalmem() / 2 ** 30)} GiB, Node ${process.version}.`,
+    '',
+    ...printed.map((text) => `- ${text.trim()}`),
+    '',
+  ].join('\n');
+  writeFileSync(join(dir, 'latest.md'), markdown);
   process.stdout.write(`results: bench/results/${stamp}.json\n`);
 }
 

@@ -2,7 +2,9 @@ import { Module } from '@nestjs/common';
 import { Env } from '../config/env';
 import { TenantsModule } from '../tenants/tenants.module';
 import { AuditController } from './audit.controller';
+import { AuditPendingRepository } from './audit-pending.repository';
 import { AuditRepository } from './audit.repository';
+import { AuditSealer } from './audit-sealer';
 import { AuditRetentionJob } from './audit-retention.job';
 import { AuditService } from './audit.service';
 import { Redactor } from './redaction';
@@ -14,6 +16,8 @@ import { RequestFailureRecorder } from './request-failures';
   controllers: [AuditController],
   providers: [
     AuditRepository,
+    AuditPendingRepository,
+    AuditSealer,
     AuditService,
     RequestFailureRecorder,
     AuditRetentionJob,

@@ -4,6 +4,7 @@ import type { StaffRequest } from '../admin/admin.guard';
 import { RequestContextStore } from '../common/request-context';
 import { TenantTx, UnitOfWork } from '../database/unit-of-work';
 import { chainHash, ChainVerifier } from './audit-hash';
+import { AuditSealer, EventFields } from './audit-sealer';
 import { AuditRepository, ChainRef } from './audit.repository';
 import type {
   AuditActor,
@@ -22,8 +23,7 @@ import { Redactor } from './redaction';
 /** A transaction without a tenant, for the staff chain: any `TenantTx`-like object with the manager. */
 export type GlobalTx = Pick<TenantTx, 'manager'>;
 
-/** The event minus what the chain assigns (tenant, seq, time). */
-export type EventFields = Omit<AuditEvent, 'tenantId' | 'seq' | 'occurredAt'>;
+export type { EventFields };
 
 /** Correlation taken from the request when there is one; explicit for failures recorded after the response. */
 export interface RecordContext {
@@ -47,7 +47,8 @@ const name = (value: string | null | undefined, max = 256) =>
 
 /**
  * Writes audit events into the caller's transaction (SECURITY.md AUD-01: the event exists exactly when the change
- * commits) as the next link of the tenant's hash chain (AUD-03), and reads and verifies them for staff.
+ * commits); right after the COMMIT the sealer links them into the tenant's hash chain (AUD-03). Reads and verifies
+ * them for staff, sealing first so that every committed event is in the chain.
  */
 @Injectable()
 export class AuditService {
@@ -56,12 +57,12 @@ export class AuditService {
     private readonly cls: ClsService<RequestContextStore>,
     private readonly redactor: Redactor,
     private readonly unitOfWork: UnitOfWork,
+    private readonly sealer: AuditSealer,
   ) {}
 
   /** Records a tenant event in `tx` (from `UnitOfWork.run`); throws, and so rolls the change back, if it fails. */
-  async record(tx: TenantTx, input: AuditEventInput): Promise<AuditEventRef> {
-    const fields = await this.fieldsOf(tx, input, this.requestContext());
-    return this.append(tx, { tenantId: tx.tenantId }, fields);
+  async record(tx: TenantTx, input: AuditEventInput): Promise<void> {
+    await this.sealer.enqueue(tx, await this.fieldsOf(tx, input, this.requestContext()));
   }
 
   /** Records a staff-token event (no tenant) in the global staff chain, in the caller's transaction. */
@@ -70,28 +71,24 @@ export class AuditService {
   }
 
   /** A failed SCIM request, in a transaction of its own: the request's own transaction has rolled back. */
-  recordFailedRequest(tenantId: string, failure: FailedRequest): Promise<AuditEventRef> {
+  recordFailedRequest(tenantId: string, failure: FailedRequest): Promise<void> {
     return this.unitOfWork.run(tenantId, (tx) =>
-      this.append(
-        tx,
-        { tenantId },
-        {
-          requestId: failure.requestId,
-          sourceIp: failure.sourceIp,
-          actorType: failure.actor.type,
-          actorId: name(failure.actor.id),
-          actorName: name(failure.actor.name),
-          action: 'request.failed',
-          resourceType: failure.resourceType,
-          resourceId: name(failure.resourceId),
-          resourceName: name(failure.resourceName),
-          outcome: 'failure',
-          status: failure.status,
-          scimType: failure.scimType,
-          changes: null,
-          request: this.redactor.value(failure.request),
-        },
-      ),
+      this.sealer.enqueue(tx, {
+        requestId: failure.requestId,
+        sourceIp: failure.sourceIp,
+        actorType: failure.actor.type,
+        actorId: name(failure.actor.id),
+        actorName: name(failure.actor.name),
+        action: 'request.failed',
+        resourceType: failure.resourceType,
+        resourceId: name(failure.resourceId),
+        resourceName: name(failure.resourceName),
+        outcome: 'failure',
+        status: failure.status,
+        scimType: failure.scimType,
+        changes: null,
+        request: this.redactor.value(failure.request),
+      }),
     );
   }
 
@@ -120,9 +117,16 @@ export class AuditService {
     return { seq: event.seq, rowHash };
   }
 
+  /** Links every committed event of the tenant into its chain now (tests, readers). */
+  seal(tenantId: string): Promise<void> {
+    return this.sealer.seal(tenantId);
+  }
+
   // Staff reads of a tenant's trail: that tenant's transaction, never a query across tenants (SECURITY.md TEN-07).
+  // Each seals first, so that every event committed before the read is in the chain it reads (AUD-03).
 
   async list(tenantId: string, query: AuditQuery): Promise<AuditPage> {
+    await this.sealer.seal(tenantId);
     const rows = await this.unitOfWork.run(tenantId, (tx) =>
       this.events.list(tx, { ...query, limit: query.limit + 1 }),
     );
@@ -132,6 +136,7 @@ export class AuditService {
 
   async summary(tenantId: string, now = new Date()): Promise<AuditSummary> {
     const since = new Date(now.getTime() - 24 * 3600_000).toISOString();
+    await this.sealer.seal(tenantId);
     // One transaction is one connection: the three reads run one after the other.
     const [counts, success, lastFailure] = await this.unitOfWork.run(
       tenantId,
@@ -160,8 +165,9 @@ export class AuditService {
   }
 
   /** Recomputes a chain from its retention anchor on one snapshot (AUD-04). */
-  verify(chain: ChainRef): Promise<AuditVerification> {
+  async verify(chain: ChainRef): Promise<AuditVerification> {
     if (chain === 'staff') return this.events.snapshot((manager) => this.verifyOn({ manager }, chain));
+    await this.sealer.seal(chain.tenantId);
     return this.unitOfWork.run(chain.tenantId, (tx) => this.verifyOn(tx, chain), {
       isolation: 'REPEATABLE READ',
     });

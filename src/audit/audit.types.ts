@@ -87,6 +87,8 @@ export interface FailedRequestDetails {
   detail: string;
   /** Bounded, redacted excerpt of the request body. */
   body: string | null;
+  /** 429s of this tenant since the last recorded one, counted but not recorded one by one (request-failures.ts). */
+  unrecordedBefore?: number;
 }
 
 /** An event as stored and hashed; also what the staff API returns. */

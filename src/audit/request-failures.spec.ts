@@ -1,4 +1,4 @@
-import { isRecordedFailure, resourceOf } from './request-failures';
+import { isRecordedFailure, resourceOf, THROTTLED_WINDOW_MS, ThrottledFailures } from './request-failures';
 
 describe('isRecordedFailure', () => {
   it.each([
@@ -27,5 +27,18 @@ describe('resourceOf', () => {
     ['/api/scim/Users/%E0%A4%A', { type: 'User', id: '%E0%A4%A' }],
   ])('%s', (path, expected) => {
     expect(resourceOf(path)).toEqual(expected);
+  });
+});
+
+describe('ThrottledFailures', () => {
+  it('records the first 429 of a window per tenant and counts the rest into the next recorded one', () => {
+    const throttled = new ThrottledFailures();
+    expect(throttled.admit('a', 0)).toBe(0);
+    expect(throttled.admit('a', 1)).toBeNull();
+    expect(throttled.admit('a', THROTTLED_WINDOW_MS - 1)).toBeNull();
+    expect(throttled.admit('b', 5)).toBe(0);
+    expect(throttled.admit('a', THROTTLED_WINDOW_MS)).toBe(2);
+    expect(throttled.admit('a', THROTTLED_WINDOW_MS + 1)).toBeNull();
+    expect(throttled.admit('b', 3 * THROTTLED_WINDOW_MS)).toBe(0);
   });
 });

@@ -19,6 +19,36 @@ export function isRecordedFailure(status: number, method: string): boolean {
   return !(status === 404 && (method === 'GET' || method === 'HEAD'));
 }
 
+/** One recorded 429 per tenant per window; the rest are counted into the next recorded one. */
+export const THROTTLED_WINDOW_MS = 10_000;
+
+/**
+ * Keeps a flooding tenant from turning each refused request into an audit write (issue #7): without it, every 429
+ * cost a transaction of its own and slowed the other tenants down. The first 429 of a window is recorded with the
+ * number of 429s since the last recorded one (`repeated`); later ones in that window are only counted. Pure (the
+ * caller passes the clock) and bounded by the number of tenants that hit their limit.
+ */
+export class ThrottledFailures {
+  private readonly windows = new Map<string, { until: number; repeated: number }>();
+
+  /** null: count it, do not record; a number: record it, with that many unrecorded 429s before it. */
+  admit(tenantId: string, now: number): number | null {
+    const window = this.windows.get(tenantId);
+    if (window && now < window.until) {
+      window.repeated += 1;
+      return null;
+    }
+    if (this.windows.size >= 10_000) this.prune(now);
+    this.windows.set(tenantId, { until: now + THROTTLED_WINDOW_MS, repeated: 0 });
+    return window?.repeated ?? 0;
+  }
+
+  private prune(now: number): void {
+    for (const [tenantId, window] of this.windows)
+      if (now >= window.until + THROTTLED_WINDOW_MS) this.windows.delete(tenantId);
+  }
+}
+
 const RESOURCE_TYPES: Record<string, string> = { users: 'User', groups: 'Group' };
 
 /** `/api/scim/Users/42` → User 42; the resource a failure was about, so staff can search by it. */
@@ -69,6 +99,7 @@ function nameInBody(body: unknown): string | null {
 export class RequestFailureRecorder implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('AuditFailures');
   private readonly pending = new Set<Promise<void>>();
+  private readonly throttled = new ThrottledFailures();
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -101,8 +132,14 @@ export class RequestFailureRecorder implements OnApplicationBootstrap, BeforeApp
     // caller that did not authenticate, so record() would find nothing to record; checking its token here anyway
     // would give back the lookups the limiter saves (SECURITY.md REL-RATE-04).
     if (error.status === 401 || (error.status === 429 && !(request as TenantRequest).tenant)) return;
+    // A tenant's 429 comes after the guard, so its tenant is known; unrecorded ones are counted into the next
+    // recorded one (issue #7).
+    const tenantId = (request as TenantRequest).tenant?.id;
+    const repeated = error.status === 429 && tenantId ? this.throttled.admit(tenantId, Date.now()) : 0;
+    if (repeated === null) return;
     // Everything is read from the request now; the recording itself runs after the response.
     const described = this.describe(error, request, original);
+    if (repeated > 0) described.request.unrecordedBefore = repeated;
     const pending: Promise<void> = this.record(request as TenantRequest, described)
       .catch((failure: unknown) => this.logger.warn(`Could not record a failed request: ${String(failure)}`))
       .finally(() => this.pending.delete(pending));

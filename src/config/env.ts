@@ -236,6 +236,16 @@ export class Env {
   AUDIT_RETENTION_INTERVAL_MINUTES: number = 60;
 
   /**
+   * Minutes between sweeps that seal audit events a crashed process committed but did not link into the chain
+   * (AuditSealer); the first runs at start-up. 0 turns the sweep off: a tenant's next write or audit read still
+   * seals its backlog.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(10080)
+  AUDIT_SEAL_SWEEP_MINUTES: number = 5;
+
+  /**
    * The <product> of the custom user extension URN `urn:ietf:params:scim:schemas:extension:<product>:2.0:User`
    * (issue #9). Customers map attributes by this URN in Entra and values are stored under it: set it once.
    */

@@ -15,12 +15,20 @@ export function withoutTenantFilter(sql: string): string {
 
 /** One tenant request's transaction: repositories are built on its manager, so every query shares it. */
 export class TenantTx {
+  /** Work that must follow the COMMIT, never precede it (e.g. sealing audit events into the hash chain). */
+  readonly committed: (() => void)[] = [];
+
   constructor(
     readonly tenantId: string,
     readonly manager: EntityManager,
     /** false only in tests that prove row-level security alone holds (Env.TEST_DISABLE_TENANT_FILTER). */
     private readonly tenantFilter = true,
   ) {}
+
+  /** Runs `callback` once this transaction has committed; never if it rolls back. */
+  afterCommit(callback: () => void): void {
+    this.committed.push(callback);
+  }
 
   /** Rows of a statement, also for UPDATE/DELETE … RETURNING (for which TypeORM answers [rows, count]). */
   async query<T>(sql: string, params: unknown[]): Promise<T[]> {
@@ -76,6 +84,8 @@ export class UnitOfWork {
     options: RunOptions,
   ): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
+    const tx = new TenantTx(tenantId, runner.manager, !this.env.TEST_DISABLE_TENANT_FILTER);
+    let result: T;
     await runner.connect();
     let broken: Error | undefined;
     try {
@@ -83,10 +93,8 @@ export class UnitOfWork {
       await runner.query(`${begin}; SET LOCAL app.tenant_id = '${tenantId}'`);
       markTransaction(runner, true);
       try {
-        const tx = new TenantTx(tenantId, runner.manager, !this.env.TEST_DISABLE_TENANT_FILTER);
-        const result = await work(tx);
+        result = await work(tx);
         await runner.query('COMMIT');
-        return result;
       } catch (error) {
         // A connection that is gone or silent gets no ROLLBACK (it would wait for nothing); the server rolls the
         // transaction back when the session ends (REL-FAIL-01: no partial write).
@@ -102,6 +110,9 @@ export class UnitOfWork {
     } finally {
       await release(runner, broken);
     }
+    // After the release: the connection is free for what follows (PGlite has only one).
+    for (const callback of tx.committed) callback();
+    return result;
   }
 }
 

@@ -60,8 +60,8 @@ export class UsersService {
     const params = parseListParams(query, registry, USER);
     const { total, rows, groups } = await this.unitOfWork.run(tenant.id, async (tx) => {
       const users = this.repository(tx);
-      const page = await users.list(params);
-      return { ...page, groups: await this.memberships(users, tenant, page.rows, params) };
+      const page = await users.list(params, this.wantsGroups(tenant, params));
+      return { ...page, groups: this.memberships(page.rows) };
     });
     const resources = rows.map((row) =>
       projectResource(this.render(tenant, registry, row, groups), registry, USER, params),
@@ -73,9 +73,9 @@ export class UsersService {
     assertResourceId(id, USER);
     const { row, groups } = await this.unitOfWork.run(tenant.id, async (tx) => {
       const users = this.repository(tx);
-      const found = await users.findById(id);
+      const found = await users.findById(id, { withGroups: this.wantsGroups(tenant, projection) });
       if (!found) throw notFound(USER, id);
-      return { row: found, groups: await this.memberships(users, tenant, [found], projection) };
+      return { row: found, groups: this.memberships([found]) };
     });
     return this.respond(tenant, row, projection, groups);
   }
@@ -103,7 +103,8 @@ export class UsersService {
     const registry = this.registries.for(tenant);
     const { row, groups } = await this.unitOfWork.run(tenant.id, async (tx) => {
       const users = this.repository(tx);
-      const current = await users.findById(id, { forUpdate: true });
+      const withGroups = this.wantsGroups(tenant, options);
+      const current = await users.findById(id, { forUpdate: true, withGroups });
       if (!current) throw notFound(USER, id);
       checkIfMatch(options.ifMatch, current.version);
       const { visible, hidden } = this.split(tenant, patchable(current));
@@ -112,8 +113,11 @@ export class UsersService {
         hidden,
       );
       const changed = !unchanged(current, columns, doc);
-      const stored = changed ? await users.update(id, columns, doc) : current;
-      const groups = await this.memberships(users, tenant, [stored], options);
+      // groups is read-only (RFC 7643 §4.1.2): the memberships read with the locked row still hold.
+      const stored = changed
+        ? { ...(await users.update(id, columns, doc)), groups: current.groups }
+        : current;
+      const groups = this.memberships([stored]);
       // Last before COMMIT: the audit chain head stays locked until then (docs/PERFORMANCE.md).
       if (changed) await this.audit.record(tx, { action: 'user.replace', ...this.subject(stored, current) });
       return { row: stored, groups };
@@ -127,7 +131,8 @@ export class UsersService {
     const registry = this.registries.for(tenant);
     const { row, groups } = await this.unitOfWork.run(tenant.id, async (tx) => {
       const users = this.repository(tx);
-      const current = await users.findById(id, { forUpdate: true });
+      const withGroups = this.wantsGroups(tenant, options);
+      const current = await users.findById(id, { forUpdate: true, withGroups });
       if (!current) throw notFound(USER, id);
       checkIfMatch(options.ifMatch, current.version);
       const { visible, hidden } = this.split(tenant, patchable(current));
@@ -136,9 +141,9 @@ export class UsersService {
       let stored = current;
       if (result.changed) {
         const { columns, doc } = this.toStorage(result.resource, hidden);
-        stored = await users.update(id, columns, doc);
+        stored = { ...(await users.update(id, columns, doc)), groups: current.groups };
       }
-      const groups = await this.memberships(users, tenant, [stored], options);
+      const groups = this.memberships([stored]);
       // Last before COMMIT: the audit chain head stays locked until then (docs/PERFORMANCE.md).
       if (result.changed)
         await this.audit.record(tx, { action: 'user.patch', ...this.subject(stored, current) });
@@ -187,22 +192,17 @@ export class UsersService {
   }
 
   /**
-   * The read-only `groups` attribute (RFC 7643 §4.1.2): direct memberships from scim_group_members, read in the
-   * request's transaction with one query for all rows, and not at all when the projection leaves it out.
+   * The read-only `groups` attribute (RFC 7643 §4.1.2): direct memberships from scim_group_members, read with the
+   * rows themselves (`withGroups`), and not at all when the projection leaves it out.
    */
-  private async memberships(
-    users: UsersRepository,
-    tenant: Tenant,
-    rows: UserRow[],
-    projection: ProjectionOptions,
-  ): Promise<Memberships> {
+  private memberships(rows: UserRow[]): Memberships {
     const byUser: Memberships = new Map();
-    if (rows.length === 0 || !isReturned(this.registries.for(tenant), USER, projection, 'groups'))
-      return byUser;
-    for (const membership of await users.groupsOf(rows.map((row) => row.id))) {
-      byUser.set(membership.userId, [...(byUser.get(membership.userId) ?? []), membership]);
-    }
+    for (const row of rows) if (row.groups) byUser.set(row.id, row.groups);
     return byUser;
+  }
+
+  private wantsGroups(tenant: Tenant, projection: ProjectionOptions): boolean {
+    return isReturned(this.registries.for(tenant), USER, projection, 'groups');
   }
 
   private respond(

@@ -2,6 +2,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { Writable } from 'node:stream';
 import { ownerQuery } from '../support/database';
 import { AdminService } from '../../src/admin/admin.service';
+import { AuditSealer } from '../../src/audit/audit-sealer';
 import { AuditService } from '../../src/audit/audit.service';
 import { HttpAdminOperations } from '../../src/cli/admin-operations';
 import { RequestFailureRecorder } from '../../src/audit/request-failures';
@@ -216,9 +217,11 @@ describe('audit staff API and failed SCIM requests (issue #6)', () => {
 
   it('stores no issued token anywhere in the audit tables or the logs', async () => {
     await app.get(RequestFailureRecorder).flush();
-    // As the owner: every tenant's events at once.
+    await app.get(AuditSealer).flush();
+    // As the owner: every tenant's events at once, sealed or still pending.
     const dump = JSON.stringify([
       await ownerQuery(app, 'SELECT * FROM audit_events'),
+      await ownerQuery(app, 'SELECT * FROM audit_pending_events'),
       await ownerQuery(app, 'SELECT * FROM staff_audit_events'),
     ]);
     expect(issuedTokens.length).toBeGreaterThan(5);

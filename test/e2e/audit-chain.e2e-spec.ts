@@ -1,9 +1,10 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource } from 'typeorm';
 import { AuditRetentionJob } from '../../src/audit/audit-retention.job';
+import { AuditSealer } from '../../src/audit/audit-sealer';
 import { AuditService } from '../../src/audit/audit.service';
 import type { AuditOutcome } from '../../src/audit/audit.types';
-import { UnitOfWork } from '../../src/database/unit-of-work';
+import { TenantTx, UnitOfWork } from '../../src/database/unit-of-work';
 import { admin, createTestApp, givenStaffToken, givenTenant, GivenTenant } from '../support/app';
 import { asOwner, ownerQuery } from '../support/database';
 
@@ -26,15 +27,18 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
   });
   afterAll(() => app.close());
 
-  // As the owner: what is really stored, whatever the service's role may see.
-  const seqsOf = async (tenant: GivenTenant): Promise<number[]> =>
-    (
+  // Events are linked into the chain right after their COMMIT (AuditSealer); seal() waits for that. Then read as
+  // the owner: what is really stored, whatever the service's role may see.
+  const seqsOf = async (tenant: GivenTenant): Promise<number[]> => {
+    await audit.seal(tenant.id);
+    return (
       await ownerQuery<{ s: string }>(
         app,
         `SELECT seq::text AS s FROM audit_events WHERE tenant_id = $1 ORDER BY seq`,
         [tenant.id],
       )
     ).map((row) => Number(row.s));
+  };
   const userEvent = (i: number) => ({
     action: 'user.create' as const,
     resourceType: 'User' as const,
@@ -87,17 +91,27 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
 
   it(`writes ${CONCURRENT} concurrent events of one tenant without gaps or forks (AUD-03)`, async () => {
     const kund = await givenTenant(app);
-    const refs = await Promise.all(
+    await Promise.all(
       Array.from({ length: CONCURRENT }, (_, i) => uow.run(kund.id, (tx) => audit.record(tx, userEvent(i)))),
     );
-    expect(new Set(refs.map((ref) => ref.seq)).size).toBe(CONCURRENT);
     expect(await seqsOf(kund)).toEqual(Array.from({ length: CONCURRENT + 2 }, (_, i) => i + 1));
+    const ids = await ownerQuery<{ id: string }>(
+      app,
+      `SELECT resource_id AS id FROM audit_events WHERE tenant_id = $1 AND action = 'user.create'`,
+      [kund.id],
+    );
+    expect(new Set(ids.map((row) => row.id)).size).toBe(CONCURRENT);
+    const pending = await ownerQuery(app, `SELECT 1 FROM audit_pending_events WHERE tenant_id = $1`, [
+      kund.id,
+    ]);
+    expect(pending).toHaveLength(0);
     expect(await audit.verify({ tenantId: kund.id })).toMatchObject({ valid: true, checked: CONCURRENT + 2 });
   });
 
   it('detects a row changed in the database at its seq (AUD-04)', async () => {
     const kund = await givenTenant(app);
     for (let i = 0; i < 4; i++) await uow.run(kund.id, (tx) => audit.record(tx, userEvent(i)));
+    await audit.seal(kund.id);
     // As the owner (a superuser in tests): the append-only trigger is switched off to forge the row.
     await asOwner(app, async (query) => {
       await query(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`);
@@ -112,6 +126,7 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
 
   it('refuses UPDATE and DELETE of audit rows, and TRUNCATE (AUD-02)', async () => {
     const kund = await givenTenant(app);
+    await audit.seal(kund.id);
     const asService = (sql: string) => uow.run(kund.id, (tx) => tx.query(sql, [kund.id]));
     // The service's role was never granted UPDATE or TRUNCATE on audit tables (TEN-05) ...
     await expect(
@@ -133,11 +148,79 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
     ])
       await expect(ownerQuery(app, sql, [kund.id])).rejects.toThrow(/append-only/);
     await expect(ownerQuery(app, `TRUNCATE audit_events`)).rejects.toThrow(/append-only/);
+    // Events not yet sealed too (AUD-02): the service may not UPDATE or TRUNCATE them, its DELETE (there for the
+    // sealer, which moves them into the chain) meets the trigger outside sealing, and so does the owner. Each
+    // statement runs on an event written in its own transaction, which rolls back.
+    const pendingAsService = (sql: string) =>
+      uow.run(kund.id, async (tx) => {
+        await audit.record(tx, userEvent(0));
+        await tx.query(sql, [kund.id]);
+      });
+    await expect(
+      pendingAsService(`UPDATE audit_pending_events SET resource_name = 'x' WHERE tenant_id = $1`),
+    ).rejects.toThrow(/permission denied/);
+    await expect(pendingAsService(`DELETE FROM audit_pending_events WHERE tenant_id = $1`)).rejects.toThrow(
+      /append-only/,
+    );
+    await expect(uow.run(kund.id, (tx) => tx.manager.query(`TRUNCATE audit_pending_events`))).rejects.toThrow(
+      /permission denied/,
+    );
+    const pendingAsOwner = (sql: string) =>
+      asOwner(app, async (query) => {
+        await query(
+          `INSERT INTO audit_pending_events (tenant_id, actor_type, action, outcome)
+           VALUES ($1, 'system', 'user.create', 'success')`,
+          [kund.id],
+        );
+        await query(sql, sql.includes('$1') ? [kund.id] : []);
+      });
+    for (const sql of [
+      `UPDATE audit_pending_events SET resource_name = 'x' WHERE tenant_id = $1`,
+      `DELETE FROM audit_pending_events WHERE tenant_id = $1`,
+      `TRUNCATE audit_pending_events`,
+    ])
+      await expect(pendingAsOwner(sql)).rejects.toThrow(/append-only/);
     expect(await seqsOf(kund)).toEqual([1, 2]);
+  });
+
+  it('seals, tenant by tenant, an event a crashed process committed but never sealed (AUD-03, TEN-07)', async () => {
+    const kund = await givenTenant(app);
+    const sealer = app.get(AuditSealer);
+    await sealer.sweep(); // waits for the start-up sweep too: nothing else seals this tenant from here on
+    expect(await seqsOf(kund)).toEqual([1, 2]);
+    // As the owner: an event committed two minutes ago by a process that died before sealing it.
+    await ownerQuery(
+      app,
+      `INSERT INTO audit_pending_events (tenant_id, occurred_at, actor_type, action, resource_type, resource_id,
+         outcome)
+       VALUES ($1, now() - interval '2 minutes', 'system', 'user.create', 'User', 'u-crashed', 'success')`,
+      [kund.id],
+    );
+    const pendingOf = () =>
+      ownerQuery(app, `SELECT 1 FROM audit_pending_events WHERE tenant_id = $1`, [kund.id]);
+    expect(await pendingOf()).toHaveLength(1);
+
+    // The service's role sees no tenant's pending rows without app.tenant_id: only a per-tenant sweep finds it.
+    expect(await sealer.sweep()).toBeGreaterThanOrEqual(1);
+    expect(await pendingOf()).toHaveLength(0);
+    const chained = await ownerQuery<{ seq: string; id: string }>(
+      app,
+      `SELECT seq::text AS seq, resource_id AS id FROM audit_events WHERE tenant_id = $1 ORDER BY seq`,
+      [kund.id],
+    );
+    expect(chained.map((row) => row.seq)).toEqual(['1', '2', '3']);
+    expect(chained[2].id).toBe('u-crashed');
+    expect(await audit.verify({ tenantId: kund.id })).toMatchObject({ valid: true, checked: 3 });
   });
 
   it("deletes a tenant's audit trail with the tenant", async () => {
     const kund = await givenTenant(app);
+    await audit.seal(kund.id); // no sealing of its first events still running while the tenant goes
+    // One event committed but not sealed (written outside the unit of work, so nothing seals it right away).
+    await db.transaction(async (manager) => {
+      await manager.query(`SET LOCAL app.tenant_id = '${kund.id}'`);
+      await audit.record(new TenantTx(kund.id, manager), userEvent(0));
+    });
     // Deleting tenants is not a service operation (its role has no DELETE on tenants): the owner does it.
     await asOwner(app, async (query) => {
       await query(`DELETE FROM api_keys WHERE tenant_id = $1`, [kund.id]);
@@ -146,6 +229,10 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
     expect(await seqsOf(kund)).toEqual([]);
     const heads = await ownerQuery(app, `SELECT 1 FROM audit_chain_heads WHERE tenant_id = $1`, [kund.id]);
     expect(heads).toHaveLength(0);
+    const pending = await ownerQuery(app, `SELECT 1 FROM audit_pending_events WHERE tenant_id = $1`, [
+      kund.id,
+    ]);
+    expect(pending).toHaveLength(0);
   });
 
   it('deletes expired events, moves the anchor and stays verifiable (AUD-06)', async () => {
@@ -155,6 +242,7 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
     const cutoff = new Date();
     await sleep(30);
     for (let i = 3; i < 5; i++) await uow.run(kund.id, (tx) => audit.record(tx, userEvent(i)));
+    await audit.seal(kund.id);
 
     const purged = await app.get(AuditRetentionJob).purge(cutoff);
     expect(purged.deleted).toBeGreaterThanOrEqual(5);

@@ -74,9 +74,9 @@ class DatabaseProxy {
 
 const databaseUrl = () => new URL(process.env.DATABASE_URL as string);
 
-/** A connection of the test's own, next to the service's pool. */
-async function connect(): Promise<Client> {
-  const client = new Client({ connectionString: databaseUrl().toString() });
+/** A connection of the test's own, next to the service's pool: as the service's role unless told otherwise. */
+async function connect(url = databaseUrl().toString()): Promise<Client> {
+  const client = new Client({ connectionString: url });
   await client.connect();
   return client;
 }
@@ -108,7 +108,8 @@ function expectUnavailable(res: request.Response): void {
 
     beforeAll(async () => {
       app = await createTestApp();
-      [blocker, watcher] = [await connect(), await connect()];
+      // The blocker is the tables' owner: locking a whole table is not the service's business.
+      [blocker, watcher] = [await connect(String(process.env.MIGRATION_DATABASE_URL)), await connect()];
     });
     afterAll(async () => {
       await blocker.end();
@@ -123,15 +124,21 @@ function expectUnavailable(res: request.Response): void {
         meta: { version: string };
       };
       const ids = await seedUsers(app, kund.id, 10_000);
-      // The failed request itself may be recorded (after the response); a change may not.
-      const changes =
-        "SELECT count(*)::int AS n FROM audit_events WHERE tenant_id = $1 AND action <> 'request.failed'";
-      const audit = (client: Client) => asTenant<{ n: number }>(client, kund.id, changes, [kund.id]);
+      // The failed request itself may be recorded (after the response); a change may not: neither as an event of
+      // the chain nor as one still waiting to be sealed into it (SECURITY.md AUD-01). One statement, one snapshot:
+      // the sum holds while the sealer moves events from one table to the other.
+      const changes = `SELECT (SELECT count(*) FROM audit_events WHERE tenant_id = $1 AND action <> 'request.failed')
+         + (SELECT count(*) FROM audit_pending_events WHERE tenant_id = $1 AND action <> 'request.failed') AS n`;
+      const audit = (client: Client) =>
+        asTenant<{ n: string }>(client, kund.id, changes, [kund.id]).then(([row]) => [{ n: Number(row.n) }]);
       const [{ n: eventsBefore }] = await audit(watcher);
 
-      // Hold the tenant's audit chain head: the PATCH writes its 10,000 rows, then waits for it before committing.
-      await blocker.query(`BEGIN; SET LOCAL app.tenant_id = '${kund.id}'`);
-      await blocker.query('SELECT 1 FROM audit_chain_heads WHERE tenant_id = $1 FOR UPDATE', [kund.id]);
+      // Block the PATCH after its 10,000 member rows and before its COMMIT: its last statement inserts its audit
+      // event into audit_pending_events (the sealer links it into the chain only after the COMMIT, so the chain
+      // head's lock no longer blocks it). A SHARE lock on that table, held by the owner, conflicts with exactly that
+      // INSERT (ROW EXCLUSIVE).
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE audit_pending_events IN SHARE MODE');
       const patched = scim(app, kund)
         .patch(`/api/scim/Groups/${group.id}`)
         .send(patchOp({ op: 'add', path: 'members', value: memberValues(ids) }))
@@ -141,9 +148,13 @@ function expectUnavailable(res: request.Response): void {
       let pid: number | undefined;
       while (pid === undefined) {
         const { rows } = await watcher.query<{ pid: number }>(
-          `SELECT DISTINCT a.pid FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid
+          `SELECT DISTINCT a.pid FROM pg_stat_activity a
+           JOIN pg_locks held ON held.pid = a.pid
+           JOIN pg_locks waiting ON waiting.pid = a.pid
            WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.wait_event_type = 'Lock'
-             AND l.relation = 'scim_group_members'::regclass AND l.mode = 'RowExclusiveLock' AND l.granted`,
+             AND held.relation = 'scim_group_members'::regclass AND held.mode = 'RowExclusiveLock' AND held.granted
+             AND waiting.relation = 'audit_pending_events'::regclass AND waiting.mode = 'RowExclusiveLock'
+             AND NOT waiting.granted`,
         );
         pid = rows[0]?.pid;
         if (pid === undefined) await new Promise((resolve) => setTimeout(resolve, 25));

@@ -1,4 +1,6 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { AuditService } from '../../src/audit/audit.service';
+import { RequestFailureRecorder } from '../../src/audit/request-failures';
 import { createTestApp, givenTenant, SCIM_ERROR_SCHEMA, scim } from '../support/app';
 
 describe('per-tenant rate limit (issue #7, SECURITY.md REL-RATE-01/02)', () => {
@@ -23,6 +25,10 @@ describe('per-tenant rate limit (issue #7, SECURITY.md REL-RATE-01/02)', () => {
     expect(limited?.headers['retry-after']).toMatch(/^\d+$/);
     expect(limited?.body).toMatchObject({ schemas: [SCIM_ERROR_SCHEMA], status: '429' });
     await scim(app, neighbour).get('/api/scim/Users?count=1').expect(200);
+    // One recorded 429 per window, not one audit write per refused request (a flood would amplify itself).
+    await app.get(RequestFailureRecorder).flush();
+    const failures = await app.get(AuditService).list(flooder.id, { action: 'request.failed', limit: 50 });
+    expect(failures.items.filter((event) => event.status === 429)).toHaveLength(1);
   });
 
   it('does not count requests that fail authentication against the tenant', async () => {

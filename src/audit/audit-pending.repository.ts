@@ -1,0 +1,130 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import type { AuditEvent } from './audit.types';
+
+/** An event written by its change's transaction, waiting to be linked into the chain (CreateAuditPendingEvents). */
+export type PendingEvent = Omit<AuditEvent, 'seq'> & { id: string };
+
+/** Where one pending event goes in the chain. */
+export interface Sealed {
+  id: string;
+  seq: string;
+  occurredAt: string;
+  prevHash: string;
+  rowHash: string;
+}
+
+const jsonb = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
+
+// The time travels as fixed ISO text (milliseconds), as in audit.repository.ts: it is hashed as read here and
+// stored from the same text, so the verifier reads back exactly what was hashed.
+const OCCURRED_AT = `to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+const EVENT_COLUMNS = `request_id, source_ip, actor_type, actor_id, actor_name, action, resource_type, resource_id,
+  resource_name, outcome, status, scim_type, changes, request`;
+
+/** Raw SQL on audit_pending_events, always in the caller's tenant transaction. */
+@Injectable()
+export class AuditPendingRepository {
+  /** The event, in the change's own transaction (SECURITY.md AUD-01); the database reads the clock. */
+  async insert(
+    manager: EntityManager,
+    tenantId: string,
+    e: Omit<AuditEvent, 'tenantId' | 'seq' | 'occurredAt'>,
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO audit_pending_events (tenant_id, ${EVENT_COLUMNS})
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15::jsonb)`,
+      [
+        ...[tenantId, e.requestId, e.sourceIp, e.actorType, e.actorId, e.actorName, e.action],
+        ...[e.resourceType, e.resourceId, e.resourceName, e.outcome, e.status, e.scimType],
+        ...[jsonb(e.changes), jsonb(e.request)],
+      ],
+    );
+  }
+
+  /**
+   * Locks the tenant's chain head for the rest of the transaction (AUD-03) and lets this transaction move pending
+   * rows (the transaction-local app.audit_sealing their trigger checks, AUD-02), in one round trip. Null when the
+   * tenant has no head yet (AuditRepository.lockHead creates it).
+   */
+  async lockHead(
+    manager: EntityManager,
+    tenantId: string,
+  ): Promise<{ lastSeq: string; lastHash: string } | null> {
+    const rows = await manager.query<{ lastSeq: string; lastHash: string }[]>(
+      `SELECT last_seq::text AS "lastSeq", last_hash AS "lastHash", set_config('app.audit_sealing', 'on', true)
+       FROM audit_chain_heads WHERE tenant_id = $1 FOR UPDATE`,
+      [tenantId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The oldest committed pending events of a tenant, in sealing order. */
+  async oldest(manager: EntityManager, tenantId: string, limit: number): Promise<PendingEvent[]> {
+    return manager.query<PendingEvent[]>(
+      `SELECT id::text AS id, tenant_id::text AS "tenantId", ${OCCURRED_AT} AS "occurredAt",
+         request_id AS "requestId", source_ip AS "sourceIp", actor_type AS "actorType", actor_id AS "actorId",
+         actor_name AS "actorName", action, resource_type AS "resourceType", resource_id AS "resourceId",
+         resource_name AS "resourceName", outcome, status, scim_type AS "scimType", changes, request
+       FROM audit_pending_events WHERE tenant_id = $1 ORDER BY occurred_at, id LIMIT $2`,
+      [tenantId, limit],
+    );
+  }
+
+  /**
+   * Moves the events into audit_events with their seq and hashes, and moves the head, in one statement. The
+   * caller holds the head's row lock (`lockHead`, which also allows the delete); the rows are copied inside the database, so what is stored is what was
+   * read and hashed (an UPDATE of a pending row is refused by its trigger).
+   */
+  async seal(manager: EntityManager, tenantId: string, sealed: Sealed[]): Promise<void> {
+    const last = sealed[sealed.length - 1];
+    const result = await manager.query<unknown[]>(
+      `WITH link AS (
+         SELECT * FROM unnest($2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[])
+           AS l(id, seq, occurred_at, prev_hash, row_hash)),
+       moved AS (
+         DELETE FROM audit_pending_events p USING link
+         WHERE p.tenant_id = $1 AND p.id = link.id
+         RETURNING p.tenant_id, link.seq, link.occurred_at AS at, link.prev_hash, link.row_hash,
+           ${EVENT_COLUMNS.replace(/(\w+)/g, 'p.$1')}),
+       chained AS (
+         INSERT INTO audit_events (tenant_id, seq, occurred_at, ${EVENT_COLUMNS}, prev_hash, row_hash)
+         SELECT tenant_id, seq, at::timestamptz, ${EVENT_COLUMNS}, prev_hash, row_hash FROM moved
+         RETURNING seq)
+       UPDATE audit_chain_heads SET last_seq = $7::bigint, last_hash = $8
+       WHERE tenant_id = $1 AND (SELECT count(*) FROM chained) = $9
+       RETURNING last_seq`,
+      [
+        tenantId,
+        sealed.map((s) => s.id),
+        sealed.map((s) => s.seq),
+        sealed.map((s) => s.occurredAt),
+        sealed.map((s) => s.prevHash),
+        sealed.map((s) => s.rowHash),
+        last.seq,
+        last.rowHash,
+        sealed.length,
+      ],
+    );
+    // Every event moved, or none: a pending row cannot vanish under the head's lock, but never leave a gap.
+    // pg answers UPDATE … RETURNING with [rows, count] through TypeORM, PGlite with the rows.
+    const rows = result.length === 2 && Array.isArray(result[0]) ? (result[0] as unknown[]) : result;
+    if (rows.length !== 1)
+      throw new Error(`Sealing ${sealed.length} audit events of tenant ${tenantId} failed`);
+  }
+
+  /**
+   * Whether the transaction's tenant has an event waiting longer than `olderThanMs` (the sweep after a crash
+   * between COMMIT and sealing). In that tenant's own transaction, like every read here: row-level security would
+   * hide every row from a read across tenants (SECURITY.md TEN-07).
+   */
+  async hasStale(manager: EntityManager, tenantId: string, olderThanMs: number): Promise<boolean> {
+    const rows = await manager.query<{ stale: boolean }[]>(
+      `SELECT EXISTS (SELECT 1 FROM audit_pending_events WHERE tenant_id = $1
+         AND occurred_at < clock_timestamp() - make_interval(secs => $2::float8 / 1000)) AS stale`,
+      [tenantId, olderThanMs],
+    );
+    return rows[0]?.stale === true;
+  }
+}
