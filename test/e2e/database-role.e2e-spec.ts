@@ -2,7 +2,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { SERVICE_GRANTS, SERVICE_ROLE } from '../../migrations/1764400000013-CreateServiceRole';
-import { AUDIT_PENDING_GRANTS } from '../../migrations/1764400000030-CreateAuditPendingEvents';
+import { AUDIT_PENDING_GRANTS } from '../../migrations/1764400000050-CreateAuditPendingEvents';
 import { readRoleFacts, roleProblems } from '../../src/database/role-check';
 import { createTestApp } from '../support/app';
 import { EMBEDDED, ownerQuery } from '../support/database';

@@ -18,8 +18,8 @@ export const AUDIT_PENDING_GRANTS: Record<string, string[]> = {
  * row lock (AUD-03), and deletes them here in the same transaction. One tenant's writers therefore no longer queue
  * on its chain head for the whole of their transactions (docs/PERFORMANCE.md).
  */
-export class CreateAuditPendingEvents1764400000030 implements MigrationInterface {
-  name = 'CreateAuditPendingEvents1764400000030';
+export class CreateAuditPendingEvents1764400000050 implements MigrationInterface {
+  name = 'CreateAuditPendingEvents1764400000050';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     // The same event columns and checks as audit_events, minus what the chain assigns. The key is a uuid, not a
