@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { rowsOf } from '../database/unit-of-work';
 import type { AuditEvent } from './audit.types';
 
 /** An event written by its change's transaction, waiting to be linked into the chain (CreateAuditPendingEvents). */
@@ -108,9 +109,7 @@ export class AuditPendingRepository {
       ],
     );
     // Every event moved, or none: a pending row cannot vanish under the head's lock, but never leave a gap.
-    // pg answers UPDATE … RETURNING with [rows, count] through TypeORM, PGlite with the rows.
-    const rows = result.length === 2 && Array.isArray(result[0]) ? (result[0] as unknown[]) : result;
-    if (rows.length !== 1)
+    if (rowsOf(result).length !== 1)
       throw new Error(`Sealing ${sealed.length} audit events of tenant ${tenantId} failed`);
   }
 

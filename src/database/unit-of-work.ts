@@ -33,11 +33,15 @@ export class TenantTx {
   /** Rows of a statement, also for UPDATE/DELETE … RETURNING (for which TypeORM answers [rows, count]). */
   async query<T>(sql: string, params: unknown[]): Promise<T[]> {
     const statement = this.tenantFilter ? sql : withoutTenantFilter(sql);
-    const result: unknown[] = await this.manager.query(statement, params);
-    if (result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number')
-      return result[0] as T[];
-    return result as T[];
+    return rowsOf<T>(await this.manager.query(statement, params));
   }
+}
+
+/** The rows of a raw TypeORM query result: UPDATE/DELETE … RETURNING come back from pg as [rows, count]. */
+export function rowsOf<T>(result: unknown[]): T[] {
+  if (result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number')
+    return result[0] as T[];
+  return result as T[];
 }
 
 export interface RunOptions {

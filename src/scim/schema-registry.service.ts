@@ -8,6 +8,7 @@ import {
 import { createDefaultRegistry, SchemaDefinition, SchemaRegistry } from './core';
 import type { Tenant } from '../tenants/tenant.entity';
 
+const NO_DEFINITIONS: readonly CustomAttributeDefinition[] = [];
 type TenantSchemas = Pick<Tenant, 'customUserAttributes'>;
 
 /**
@@ -28,12 +29,12 @@ export class SchemaRegistryService {
   }
 
   for(tenant: TenantSchemas): SchemaRegistry {
-    const definitions = tenant.customUserAttributes ?? [];
-    const schema = customUserSchema(this.customUserUrn, definitions);
-    if (!schema) return this.standard;
+    const definitions = tenant.customUserAttributes ?? NO_DEFINITIONS;
     let registry = this.custom.get(definitions);
     if (!registry) {
-      registry = this.standard.withExtension('User', schema);
+      // Built once per definitions array, not per call: requests ask for the registry several times.
+      const schema = customUserSchema(this.customUserUrn, definitions);
+      registry = schema ? this.standard.withExtension('User', schema) : this.standard;
       this.custom.set(definitions, registry);
     }
     return registry;
