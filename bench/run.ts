@@ -139,17 +139,19 @@ async function main(): Promise<void> {
     if (options.only.has('flooding')) {
       const flooding = await floodingTenant(service, options);
       print(line(flooding.alone));
-      print(line(flooding.withFlood));
-      const a = flooding.flood;
-      print(
-        `tenant A flooding (${options.connections} connections, GET + PATCH): ${fmt(a.requestsPerSecond)} req/s, ` +
-          `${a.ok} served, ${a.refused} refused with 429, p50 ${fmt(a.p50Ms, 1)} ms, p99 ${fmt(a.p99Ms, 1)} ms ` +
-          `(limits of A: ${flooding.limitsOfA.perSecond}/s, burst ${flooding.limitsOfA.burst}, ${flooding.limitsOfA.maxInFlight} in flight)`,
-      );
-      print(
-        `flooding tenant: B's p99 ${fmt(flooding.alone.p99Ms, 1)} ms alone, ${fmt(flooding.withFlood.p99Ms, 1)} ms while A floods ` +
-          `= ${fmt(flooding.p99Ratio, 2)}x`,
-      );
+      const limits = flooding.limitsOfA;
+      for (const { connections, withFlood, flood: a, p99Ratio } of flooding.floods) {
+        print(line(withFlood));
+        print(
+          `tenant A flooding (${connections} connections, GET + PATCH): ${fmt(a.requestsPerSecond)} req/s, ` +
+            `${a.ok} served, ${a.refused} refused with 429, p50 ${fmt(a.p50Ms, 1)} ms, p99 ${fmt(a.p99Ms, 1)} ms ` +
+            `(limits of A: ${limits.perSecond}/s, burst ${limits.burst}, ${limits.maxInFlight} in flight)`,
+        );
+        print(
+          `flooding tenant (${connections} connections): B's p99 ${fmt(flooding.alone.p99Ms, 1)} ms alone, ` +
+            `${fmt(withFlood.p99Ms, 1)} ms while A floods = ${fmt(p99Ratio, 2)}x`,
+        );
+      }
       out.floodingTenant = flooding;
     }
 

@@ -6,9 +6,12 @@ import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { parseStrictJson } from './common/strict-json';
 import { Env } from './config/env';
+import { admitTenantRequests } from './rate-limit/tenant-admission';
+import { TenantLimitsService } from './rate-limit/tenant-limits.service';
 import { ScimError } from './scim/core/errors/scim-error';
 import { toScimError } from './scim/scim-errors';
 import { isScimPath, SCIM_CONTENT_TYPE, writeScimError } from './scim/scim-exception.filter';
+import { TenantGuard } from './tenants/tenant.guard';
 
 /** REL-LIM-01: SCIM bodies above this (1 MiB) are refused with 413 from Content-Length, before they are buffered. */
 export const BODY_LIMIT = 1024 * 1024;
@@ -88,7 +91,22 @@ function parseJsonBody(request: Request, _response: Response, next: NextFunction
 function earlyErrors(logger: NestLogger) {
   return (error: unknown, request: Request, response: Response, next: NextFunction): void => {
     if (response.headersSent) return next(error);
-    if (isScimPath(request.path)) return writeScimError(error, request, response, logger);
+    if (isScimPath(request.path)) {
+      writeScimError(error, request, response, logger);
+      // Answered before pino-http (a Nest middleware) saw the request: logged here, through the same serializers (no
+      // query string, no header but the host: SECURITY.md AUD-07).
+      const req = {
+        id: request.id,
+        method: request.method,
+        url: request.url,
+        headers: { host: request.headers.host },
+      };
+      logger.log(
+        { req, res: { statusCode: response.statusCode } },
+        `${request.method} ${response.statusCode}`,
+      );
+      return;
+    }
     const scimError = toScimError(error);
     response.status(scimError.status).json({ statusCode: scimError.status, message: scimError.detail });
   };
@@ -124,7 +142,9 @@ export function configureApp(app: NestExpressApplication): void {
   app.set('trust proxy', trustProxySetting(env.TRUST_PROXY));
   app.use(requestId);
   app.use(scimContentTypes(logger));
-  app.use(refuseOversizedBodies, express.raw({ type: JSON_TYPES, limit: BODY_LIMIT }), parseJsonBody);
+  app.use(refuseOversizedBodies);
+  app.use(admitTenantRequests(app.get(TenantGuard), app.get(TenantLimitsService)));
+  app.use(express.raw({ type: JSON_TYPES, limit: BODY_LIMIT }), parseJsonBody);
   app.use(earlyErrors(logger));
   if (env.SWAGGER_ENABLED) setUpSwagger(app);
 }

@@ -191,6 +191,23 @@ export class Env {
   TENANT_QUEUE_TIMEOUT_MS: number = 5000;
 
   /**
+   * A request refused by the tenant's rate limit is answered after half to all of this many milliseconds, so a client
+   * that retries at once cannot turn refusals into a flood that slows other tenants (issue #7, REL-RATE-02). 0
+   * answers at once.
+   */
+  @IsInt()
+  @Min(0)
+  RATE_LIMIT_HOLD_MS: number = 1000;
+
+  /**
+   * At most this many refused requests per tenant are held at a time on this instance; more are answered at once. A
+   * held request is held before its body is read, so it costs little more than its open connection.
+   */
+  @IsInt()
+  @Min(0)
+  RATE_LIMIT_MAX_HELD: number = 2048;
+
+  /**
    * Failed authentications (SCIM and staff API) allowed per client address (IPv6: per /64) and per token key id
    * within AUTH_FAILURE_WINDOW_SECONDS; past either, that address or key gets 429 for AUTH_FAILURE_BLOCK_SECONDS
    * (SECURITY.md REL-RATE-04, H-64). Generous, because Entra's egress addresses are shared by all customers.

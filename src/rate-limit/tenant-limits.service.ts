@@ -28,6 +28,8 @@ const tooMany = (seconds: number) => ScimError.tooManyRequests('Too many request
 export class TenantLimitsService {
   private readonly limiters = new Map<string, BurstyRateLimiter>();
   private readonly inFlight = new InFlightLimiter();
+  /** Refused requests being held per tenant (see `holdRefusal`). */
+  private readonly held = new Map<string, number>();
 
   constructor(
     private readonly env: Env,
@@ -48,8 +50,9 @@ export class TenantLimitsService {
     try {
       await this.limiter(limits).consume(tenant.id);
     } catch (error) {
-      if (error instanceof RateLimiterRes) throw tooMany(error.msBeforeNext / 1000);
-      throw error;
+      if (!(error instanceof RateLimiterRes)) throw error;
+      const heldMs = await this.holdRefusal(tenant.id);
+      throw tooMany((error.msBeforeNext - heldMs) / 1000);
     }
     const release = await this.inFlight.acquire(
       tenant.id,
@@ -58,6 +61,30 @@ export class TenantLimitsService {
     );
     if (!release) throw tooMany(1);
     return release;
+  }
+
+  /**
+   * Holds a refused request for a while before its 429; resolves with the milliseconds held. A client that ignores
+   * Retry-After and retries at once (ENTRA.md E24: Entra's own handling of 429 is unconfirmed) then sends about one
+   * request per connection per hold instead of thousands per second, each of which would cost this process's single
+   * event loop as much as a served request and slow every other tenant (issue #7: flooding tenant). The hold is
+   * jittered between half and all of RATE_LIMIT_HOLD_MS, so refusals held together are not answered together in one
+   * burst. A held request costs a timer and its socket, not its body (it is held before the body is read, see
+   * tenant-admission.ts); past RATE_LIMIT_MAX_HELD per tenant, refusals are answered at once.
+   */
+  private async holdRefusal(tenantId: string): Promise<number> {
+    const ms = Math.round(this.env.RATE_LIMIT_HOLD_MS * (0.5 + Math.random() / 2));
+    const holding = this.held.get(tenantId) ?? 0;
+    if (ms <= 0 || holding >= this.env.RATE_LIMIT_MAX_HELD) return 0;
+    this.held.set(tenantId, holding + 1);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return ms;
+    } finally {
+      const left = (this.held.get(tenantId) ?? 1) - 1;
+      if (left > 0) this.held.set(tenantId, left);
+      else this.held.delete(tenantId);
+    }
   }
 
   private limiter(limits: TenantLimits): BurstyRateLimiter {

@@ -1,7 +1,6 @@
-import { All, Controller, Get, Param, Query, UseGuards, UseInterceptors } from '@nestjs/common';
+import { All, Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Env } from '../config/env';
-import { TenantLimitsInterceptor } from '../rate-limit/tenant-limits.interceptor';
 import { CurrentTenant } from '../tenants/current-tenant.decorator';
 import type { Tenant } from '../tenants/tenant.entity';
 import { TenantGuard } from '../tenants/tenant.guard';
@@ -31,7 +30,6 @@ function refuseFilter(query: Record<string, unknown>): void {
  */
 @Controller('api/scim')
 @UseGuards(TenantGuard)
-@UseInterceptors(TenantLimitsInterceptor)
 @ApiTags('SCIM discovery')
 @ApiBearerAuth('scim')
 export class DiscoveryController {

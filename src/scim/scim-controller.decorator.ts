@@ -1,18 +1,16 @@
-import { applyDecorators, Controller, UseGuards, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, Controller, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { TenantLimitsInterceptor } from '../rate-limit/tenant-limits.interceptor';
 import { TenantGuard } from '../tenants/tenant.guard';
 import { ScimError } from './core/errors/scim-error';
 
 /**
- * Every SCIM controller: under /api/scim, tenant + token guarded, rate-limited per tenant, documented with bearer
- * auth (STYLE.md §5).
+ * Every SCIM controller: under /api/scim, tenant + token guarded, documented with bearer auth (STYLE.md §5). The
+ * per-tenant limits apply before Nest, to every path under /api/scim (rate-limit/tenant-admission.ts).
  */
 export function ScimController(resource: string) {
   return applyDecorators(
     Controller(`api/scim/${resource}`),
     UseGuards(TenantGuard),
-    UseInterceptors(TenantLimitsInterceptor),
     ApiTags(`SCIM ${resource}`),
     ApiBearerAuth('scim'),
   );

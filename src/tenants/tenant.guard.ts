@@ -12,6 +12,8 @@ import { TenantsService } from './tenants.service';
 
 export interface TenantRequest extends Request {
   tenant?: Tenant;
+  /** The token that authenticated the tenant: its key id and name, for logs and audit. */
+  apiKey?: { keyId: string; name: string };
 }
 
 /** The token of `Authorization: Bearer <token>`; tokens are accepted only there (SECURITY.md SEC-API2-a). */
@@ -45,8 +47,12 @@ export class TenantGuard implements CanActivate {
     private readonly authFailures: AuthFailureLimiter,
   ) {}
 
-  async canActivate(ctx: ExecutionContext): Promise<boolean> {
-    const request = ctx.switchToHttp().getRequest<TenantRequest>();
+  /**
+   * Authenticates the request once: the SCIM admission middleware (rate-limit/tenant-admission.ts) calls this before
+   * the body is read, and the guard itself on any route that middleware does not cover.
+   */
+  async authenticate(request: TenantRequest): Promise<Tenant> {
+    if (request.tenant && request.apiKey) return request.tenant;
     const token = bearerToken(request);
     const attempt = authAttemptOf(request, token);
     const wait = await this.authFailures.blockedFor(attempt);
@@ -61,9 +67,16 @@ export class TenantGuard implements CanActivate {
     // Only an authenticated caller learns that its tenant is suspended.
     if (tenant.status !== 'active') throw ScimError.forbidden('This tenant is suspended');
     request.tenant = tenant;
+    request.apiKey = { keyId: apiKey.keyId, name: apiKey.name };
+    return tenant;
+  }
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const request = ctx.switchToHttp().getRequest<TenantRequest>();
+    const tenant = await this.authenticate(request);
     this.context.set('tenantId', tenant.id);
-    this.context.set('tokenId', apiKey.keyId);
-    this.context.set('tokenName', apiKey.name);
+    this.context.set('tokenId', request.apiKey?.keyId);
+    this.context.set('tokenName', request.apiKey?.name);
     return true;
   }
 }

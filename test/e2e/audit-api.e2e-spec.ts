@@ -110,10 +110,11 @@ describe('audit staff API and failed SCIM requests (issue #6)', () => {
 
   it('does not record requests of callers that do not authenticate', async () => {
     const kund = await tenant();
+    // Authentication comes before the body is read (rate-limit/tenant-admission.ts): 401, not 400.
     await scim(app, { host: kund.host, token: 'ksc_live_nope' })
       .post('/api/scim/ServiceProviderConfig')
       .send('{')
-      .expect(400);
+      .expect(401);
     await scim(app, { host: kund.host, token: 'ksc_live_nope' })
       .delete('/api/scim/ServiceProviderConfig')
       .expect(401);

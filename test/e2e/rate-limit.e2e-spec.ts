@@ -7,7 +7,10 @@ describe('per-tenant rate limit (issue #7, SECURITY.md REL-RATE-01/02)', () => {
   let app: NestExpressApplication;
 
   beforeAll(async () => {
-    app = await createTestApp({ env: { RATE_LIMIT_PER_SECOND: '2', RATE_LIMIT_BURST: '3' } });
+    app = await createTestApp({
+      // Refusals are answered at once here; holding them is tenant-limits.service.spec.ts's subject.
+      env: { RATE_LIMIT_PER_SECOND: '2', RATE_LIMIT_BURST: '3', RATE_LIMIT_HOLD_MS: '0' },
+    });
   });
   afterAll(() => app.close());
 

@@ -101,6 +101,8 @@ describe('Secret Token lifecycle (issue #2, SECURITY.md KEY-01..09)', () => {
     await withToken(kund.token).expect(200);
     await withToken(other.token).expect(401);
     expect(logs).toContain('"statusCode":200');
+    // Refused before Nest (rate-limit/tenant-admission.ts), yet logged, also without the token.
+    expect(logs).toContain('"statusCode":401');
     for (const token of [kund.token, other.token, staff]) expect(logs).not.toContain(token);
     expect(logs.toLowerCase()).not.toContain('authorization');
   });

@@ -1,0 +1,24 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { isScimPath } from '../scim/scim-exception.filter';
+import type { TenantGuard, TenantRequest } from '../tenants/tenant.guard';
+import { TenantLimitsService } from './tenant-limits.service';
+
+/**
+ * Authenticates every SCIM request and admits it through its tenant's limits (SECURITY.md REL-RATE-01/02) before its
+ * body is read, as an Express middleware ahead of the body parser and of Nest (issue #7: flooding tenant).
+ * A refused request therefore costs no body parsing and none of Nest's per-request work, and a held refusal
+ * (TenantLimitsService.holdRefusal) keeps no body in memory: its bytes wait in the socket. The in-flight slot
+ * is released when the response is done. Errors go to the early error handler, which writes the SCIM envelope.
+ */
+export function admitTenantRequests(guard: TenantGuard, limits: TenantLimitsService): RequestHandler {
+  return (request: Request, response: Response, next: NextFunction): void => {
+    if (!isScimPath(request.path)) return next();
+    admit(request as TenantRequest, response).then(() => next(), next);
+  };
+
+  async function admit(request: TenantRequest, response: Response): Promise<void> {
+    const tenant = await guard.authenticate(request);
+    const release = await limits.admit(tenant);
+    response.once('close', release);
+  }
+}
