@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { DataSource, EntityManager, QueryFailedError, QueryRunner } from 'typeorm';
 import { isConnectionLost, sqlStateOf } from './database-errors';
 import { isUuid } from '../common/uuid';
 import { Env } from '../config/env';
@@ -13,17 +13,45 @@ export function withoutTenantFilter(sql: string): string {
   return sql.replace(/\b(?:[a-z_][a-z0-9_]*\.)?tenant_id = \$1(?!\d)/gi, '($1::uuid IS NOT NULL)');
 }
 
+/** node-postgres's own client: several statements in one string come back as one result each. */
+interface SimpleQueryClient {
+  query(sql: string): Promise<{ rows: unknown[] }[] | { rows: unknown[] }>;
+}
+
+/** The BEGIN of a run that opens its transaction with its first statement (RunOptions.opensWithFirstStatement). */
+interface DeferredBegin {
+  begin: string;
+  /** Unset where statements cannot be combined (the embedded database): BEGIN goes first, as in any run. */
+  client?: SimpleQueryClient;
+  /** The statement's message also commits (RunOptions.singleStatement). */
+  commits: boolean;
+}
+
 /** One tenant request's transaction: repositories are built on its manager, so every query shares it. */
 export class TenantTx {
   /** Work that must follow the COMMIT, never precede it (e.g. sealing audit events into the hash chain). */
   readonly committed: (() => void)[] = [];
+  /** True once BEGIN went out and COMMIT has not: the unit of work then commits (or rolls back). */
+  open: boolean;
+  /** A single-statement run that has sent its statement. */
+  private done = false;
 
   constructor(
     readonly tenantId: string,
-    readonly manager: EntityManager,
+    private readonly entityManager: EntityManager,
     /** false only in tests that prove row-level security alone holds (Env.TEST_DISABLE_TENANT_FILTER). */
     private readonly tenantFilter = true,
-  ) {}
+    /** Set until the first statement has gone out, for a run that opens its transaction with it. */
+    private deferred?: DeferredBegin,
+  ) {
+    this.open = !deferred;
+  }
+
+  /** For repositories built on TypeORM; a run that opens with its first statement must send that one by `query`. */
+  get manager(): EntityManager {
+    if (this.deferred || this.done) throw new Error('This run opens its transaction with its first tx.query');
+    return this.entityManager;
+  }
 
   /** Runs `callback` once this transaction has committed; never if it rolls back. */
   afterCommit(callback: () => void): void {
@@ -33,8 +61,60 @@ export class TenantTx {
   /** Rows of a statement, also for UPDATE/DELETE … RETURNING (for which TypeORM answers [rows, count]). */
   async query<T>(sql: string, params: unknown[]): Promise<T[]> {
     const statement = this.tenantFilter ? sql : withoutTenantFilter(sql);
-    return rowsOf<T>(await this.manager.query(statement, params));
+    if (this.done) throw new Error('A single-statement run sends one statement');
+    const deferred = this.deferred;
+    if (!deferred) return rowsOf<T>(await this.entityManager.query(statement, params));
+    this.deferred = undefined;
+    this.done = deferred.commits;
+    return this.opening<T>(statement, params, deferred);
   }
+
+  /**
+   * BEGIN and SET LOCAL travel with the first statement, in one simple-protocol message (and COMMIT too, for a
+   * single-statement read), when every parameter can be written into the text safely (inlineParameters): one round
+   * trip instead of two (or three) (issue #8). Otherwise BEGIN goes first and the statement is bound as usual.
+   */
+  private async opening<T>(statement: string, params: unknown[], deferred: DeferredBegin): Promise<T[]> {
+    const inlined = deferred.client && inlineParameters(statement, params);
+    this.open = true;
+    if (!deferred.client || inlined === undefined) {
+      await this.entityManager.query(deferred.begin);
+      return rowsOf<T>(await this.entityManager.query(statement, params));
+    }
+    let results;
+    try {
+      results = await deferred.client.query(
+        `${deferred.begin}; ${inlined}${deferred.commits ? '; COMMIT' : ''}`,
+      );
+    } catch (error) {
+      // As TypeORM reports it, so database-errors.ts reads it the same way.
+      throw new QueryFailedError(statement, params, error as Error);
+    }
+    if (deferred.commits) this.open = false;
+    // One result per statement: BEGIN, SET LOCAL, ours (and COMMIT).
+    return (Array.isArray(results) ? results[2].rows : results.rows) as T[];
+  }
+}
+
+/**
+ * A statement with its parameters written into the text, or undefined unless every one is a lower-case UUID or a safe
+ * integer: values that cannot carry SQL (the rule `SET LOCAL app.tenant_id` already follows). Anything else, above
+ * all user-supplied text, stays a bind parameter (SECURITY.md: values only as bind parameters).
+ */
+export function inlineParameters(sql: string, params: unknown[]): string | undefined {
+  const literals: string[] = [];
+  for (const value of params) {
+    if (typeof value === 'string' && isUuid(value)) literals.push(`'${value}'`);
+    else if (typeof value === 'number' && Number.isSafeInteger(value)) literals.push(String(value));
+    else return undefined;
+  }
+  let complete = true;
+  const text = sql.replace(/\$(\d+)(?!\d)/g, (_, n: string) => {
+    const literal = literals[Number(n) - 1];
+    if (literal === undefined) complete = false;
+    return literal ?? '';
+  });
+  return complete ? text : undefined;
 }
 
 /** The rows of a raw TypeORM query result: UPDATE/DELETE … RETURNING come back from pg as [rows, count]. */
@@ -47,6 +127,13 @@ export function rowsOf<T>(result: unknown[]): T[] {
 export interface RunOptions {
   /** One snapshot for the whole transaction, e.g. to verify an audit chain while writers carry on. */
   isolation?: 'REPEATABLE READ';
+  /**
+   * The work starts with `tx.query` (e.g. the resource by id it then changes): BEGIN travels with that statement
+   * when its parameters allow (TenantTx.opening), one round trip fewer.
+   */
+  opensWithFirstStatement?: boolean;
+  /** The work reads with exactly one `tx.query`: a READ ONLY transaction that its statement's message also commits. */
+  singleStatement?: boolean;
 }
 
 /** SQLSTATEs after which the whole transaction may simply run again (SCALE.md SCALE-APP-05, REL-FAIL-04). */
@@ -88,22 +175,30 @@ export class UnitOfWork {
     options: RunOptions,
   ): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
-    const tx = new TenantTx(tenantId, runner.manager, !this.env.TEST_DISABLE_TENANT_FILTER);
+    const connection = (await runner.connect()) as SimpleQueryClient;
+    const isolation = options.isolation ? ` ISOLATION LEVEL ${options.isolation}` : '';
+    const readOnly = options.singleStatement ? ' READ ONLY' : '';
+    const begin = `BEGIN${isolation}${readOnly}; SET LOCAL app.tenant_id = '${tenantId}'`;
+    // Statements are combined only on node-postgres, whose client answers each statement of a message.
+    const combines = !this.env.embedded;
+    const deferred =
+      options.singleStatement || options.opensWithFirstStatement
+        ? { begin, client: combines ? connection : undefined, commits: options.singleStatement === true }
+        : undefined;
+    const tx = new TenantTx(tenantId, runner.manager, !this.env.TEST_DISABLE_TENANT_FILTER, deferred);
     let result: T;
-    await runner.connect();
     let broken: Error | undefined;
     try {
-      const begin = options.isolation ? `BEGIN ISOLATION LEVEL ${options.isolation}` : 'BEGIN';
-      await runner.query(`${begin}; SET LOCAL app.tenant_id = '${tenantId}'`);
+      if (!deferred) await runner.query(begin);
       markTransaction(runner, true);
       try {
         result = await work(tx);
-        await runner.query('COMMIT');
+        if (tx.open) await runner.query('COMMIT');
       } catch (error) {
         // A connection that is gone or silent gets no ROLLBACK (it would wait for nothing); the server rolls the
         // transaction back when the session ends (REL-FAIL-01: no partial write).
         if (isConnectionLost(error)) broken = error as Error;
-        else await runner.query('ROLLBACK').catch(() => undefined);
+        else if (tx.open) await runner.query('ROLLBACK').catch(() => undefined);
         throw error;
       } finally {
         markTransaction(runner, false);

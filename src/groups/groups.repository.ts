@@ -1,4 +1,4 @@
-import { compileFilter, JsonObject, ListParams, ScimError } from '../scim/core';
+import { compileFilter, JsonObject, ListParams, ScimError, totalFromPage } from '../scim/core';
 import { isUniqueViolation } from '../database/database-errors';
 import { TenantTx } from '../database/unit-of-work';
 import { GROUP_FILTER_STORAGE, groupSortExpression } from './group-storage';
@@ -80,11 +80,14 @@ export class GroupsRepository {
       : null;
     const condition = where ? `g.tenant_id = $1 AND (${where.sql})` : 'g.tenant_id = $1';
     const filterParams = where?.params ?? [];
-    const [{ total }] = await this.query<{ total: number }>(
-      `SELECT count(*)::int AS total FROM scim_groups g WHERE ${condition}`,
-      filterParams,
-    );
-    if (params.count === 0 || total < params.startIndex) return { total, rows: [] };
+    const count = async () => {
+      const [{ total }] = await this.query<{ total: number }>(
+        `SELECT count(*)::int AS total FROM scim_groups g WHERE ${condition}`,
+        filterParams,
+      );
+      return total;
+    };
+    if (params.count === 0) return { total: await count(), rows: [] };
     const direction = params.sortOrder === 'descending' ? 'DESC' : 'ASC';
     const order = params.sortBy
       ? `${groupSortExpression(params.sortBy)} ${direction} NULLS LAST, g.created, g.id`
@@ -94,7 +97,7 @@ export class GroupsRepository {
       `${SELECT} WHERE ${condition} ORDER BY ${order} LIMIT $${next} OFFSET $${next + 1}`,
       [...filterParams, params.count, params.startIndex - 1],
     );
-    return { total, rows };
+    return { total: totalFromPage(params, rows.length) ?? (await count()), rows };
   }
 
   private query<T>(sql: string, params: unknown[]): Promise<T[]> {

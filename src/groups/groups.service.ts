@@ -103,11 +103,15 @@ export class GroupsService {
 
   async get(tenant: Tenant, id: string, projection: ProjectionOptions = {}): Promise<GroupResponse> {
     assertResourceId(id, GROUP);
-    const loaded = await this.unitOfWork.run(tenant.id, async (tx) => {
-      const row = await new GroupsRepository(tx).findById(id);
-      if (!row) throw notFound(GROUP, id);
-      return this.load(tx, tenant, row, projection);
-    });
+    const loaded = await this.unitOfWork.run(
+      tenant.id,
+      async (tx) => {
+        const row = await new GroupsRepository(tx).findById(id);
+        if (!row) throw notFound(GROUP, id);
+        return this.load(tx, tenant, row, projection);
+      },
+      { opensWithFirstStatement: true },
+    );
     return this.respond(tenant, loaded, projection);
   }
 
@@ -143,29 +147,33 @@ export class GroupsService {
   ): Promise<GroupResponse> {
     assertReplaceTarget(id, body, GROUP);
     const registry = this.registries.for(tenant);
-    const loaded = await this.unitOfWork.run(tenant.id, async (tx) => {
-      const groups = new GroupsRepository(tx);
-      const current = await groups.findById(id, { forUpdate: true });
-      if (!current) throw notFound(GROUP, id);
-      checkIfMatch(options.ifMatch, current.version);
-      const parsed = registry.parse(GROUP, body, 'replace', { existing: current.doc });
-      const { resource, memberIds = [] } = splitMembers(parsed, this.membersOf(registry));
-      const membership: MembershipOperation =
-        memberIds.length > 0 ? { kind: 'replace', ids: memberIds } : { kind: 'removeAll' };
-      const { columns, doc } = toStorage(resource);
-      const membersChanged = await applyMembership(new GroupMembersRepository(tx), id, [membership]);
-      const changed = membersChanged || !deepEqual(current.doc, doc);
-      const row = changed ? await groups.update(id, columns, doc) : current;
-      const loaded = await this.load(tx, tenant, row, options);
-      if (changed) {
-        await this.audit.record(tx, {
-          action: 'group.replace',
-          ...subject(row),
-          changes: { attributes: diffAttributes(current.doc, doc), ...memberChanges([membership]) },
-        });
-      }
-      return loaded;
-    });
+    const loaded = await this.unitOfWork.run(
+      tenant.id,
+      async (tx) => {
+        const groups = new GroupsRepository(tx);
+        const current = await groups.findById(id, { forUpdate: true });
+        if (!current) throw notFound(GROUP, id);
+        checkIfMatch(options.ifMatch, current.version);
+        const parsed = registry.parse(GROUP, body, 'replace', { existing: current.doc });
+        const { resource, memberIds = [] } = splitMembers(parsed, this.membersOf(registry));
+        const membership: MembershipOperation =
+          memberIds.length > 0 ? { kind: 'replace', ids: memberIds } : { kind: 'removeAll' };
+        const { columns, doc } = toStorage(resource);
+        const membersChanged = await applyMembership(new GroupMembersRepository(tx), id, [membership]);
+        const changed = membersChanged || !deepEqual(current.doc, doc);
+        const row = changed ? await groups.update(id, columns, doc) : current;
+        const loaded = await this.load(tx, tenant, row, options);
+        if (changed) {
+          await this.audit.record(tx, {
+            action: 'group.replace',
+            ...subject(row),
+            changes: { attributes: diffAttributes(current.doc, doc), ...memberChanges([membership]) },
+          });
+        }
+        return loaded;
+      },
+      { opensWithFirstStatement: true },
+    );
     return this.respond(tenant, loaded, options);
   }
 
@@ -177,42 +185,54 @@ export class GroupsService {
   async patch(tenant: Tenant, id: string, body: unknown, options: WriteOptions = {}): Promise<GroupResponse> {
     assertResourceId(id, GROUP);
     const registry = this.registries.for(tenant);
-    const loaded = await this.unitOfWork.run(tenant.id, async (tx) => {
-      const groups = new GroupsRepository(tx);
-      const current = await groups.findById(id, { forUpdate: true });
-      if (!current) throw notFound(GROUP, id);
-      checkIfMatch(options.ifMatch, current.version);
-      const result = applyPatch(current.doc, body, registry, GROUP);
-      const membersChanged = await applyMembership(new GroupMembersRepository(tx), id, result.members ?? []);
-      if (!result.changed && !membersChanged) return this.load(tx, tenant, current, options);
-      const { columns, doc } = toStorage(result.resource);
-      const row = await groups.update(id, columns, doc);
-      const loaded = await this.load(tx, tenant, row, options);
-      // Entra's member PATCHes only touch members: those are 'group.members' events, the rest 'group.patch'.
-      await this.audit.record(tx, {
-        action: result.changed ? 'group.patch' : 'group.members',
-        ...subject(row),
-        changes: {
-          ...(result.changed ? { attributes: diffAttributes(current.doc, doc) } : {}),
-          ...memberChanges(result.members ?? []),
-        },
-      });
-      return loaded;
-    });
+    const loaded = await this.unitOfWork.run(
+      tenant.id,
+      async (tx) => {
+        const groups = new GroupsRepository(tx);
+        const current = await groups.findById(id, { forUpdate: true });
+        if (!current) throw notFound(GROUP, id);
+        checkIfMatch(options.ifMatch, current.version);
+        const result = applyPatch(current.doc, body, registry, GROUP);
+        const membersChanged = await applyMembership(
+          new GroupMembersRepository(tx),
+          id,
+          result.members ?? [],
+        );
+        if (!result.changed && !membersChanged) return this.load(tx, tenant, current, options);
+        const { columns, doc } = toStorage(result.resource);
+        const row = await groups.update(id, columns, doc);
+        const loaded = await this.load(tx, tenant, row, options);
+        // Entra's member PATCHes only touch members: those are 'group.members' events, the rest 'group.patch'.
+        await this.audit.record(tx, {
+          action: result.changed ? 'group.patch' : 'group.members',
+          ...subject(row),
+          changes: {
+            ...(result.changed ? { attributes: diffAttributes(current.doc, doc) } : {}),
+            ...memberChanges(result.members ?? []),
+          },
+        });
+        return loaded;
+      },
+      { opensWithFirstStatement: true },
+    );
     return this.respond(tenant, loaded, options);
   }
 
   /** Its memberships and its membership in other groups go in the same transaction (ON DELETE CASCADE). */
   async remove(tenant: Tenant, id: string, ifMatch?: string): Promise<void> {
     assertResourceId(id, GROUP);
-    await this.unitOfWork.run(tenant.id, async (tx) => {
-      const groups = new GroupsRepository(tx);
-      const current = await groups.findById(id, { forUpdate: true });
-      if (!current) throw notFound(GROUP, id);
-      checkIfMatch(ifMatch, current.version);
-      await groups.delete(id);
-      await this.audit.record(tx, { action: 'group.delete', ...subject(current) });
-    });
+    await this.unitOfWork.run(
+      tenant.id,
+      async (tx) => {
+        const groups = new GroupsRepository(tx);
+        const current = await groups.findById(id, { forUpdate: true });
+        if (!current) throw notFound(GROUP, id);
+        checkIfMatch(ifMatch, current.version);
+        await groups.delete(id);
+        await this.audit.record(tx, { action: 'group.delete', ...subject(current) });
+      },
+      { opensWithFirstStatement: true },
+    );
   }
 
   private membersOf(registry: SchemaRegistry) {

@@ -1,4 +1,4 @@
-import { compileFilter, JsonObject, ListParams, ScimError } from '../scim/core';
+import { compileFilter, JsonObject, ListParams, ScimError, totalFromPage } from '../scim/core';
 import { isUniqueViolation, sqlStateOf } from '../database/database-errors';
 import { TenantTx } from '../database/unit-of-work';
 import { customEqualities, emailEqualities, USER_FILTER_STORAGE, userSortExpression } from './user-storage';
@@ -153,11 +153,14 @@ export class UsersRepository {
         ]
       : [];
     const condition = ['u.tenant_id = $1', ...hints, ...(where ? [`(${where.sql})`] : [])].join(' AND ');
-    const [{ total }] = await this.query<{ total: number }>(
-      `SELECT count(*)::int AS total FROM scim_users u WHERE ${condition}`,
-      filterParams,
-    );
-    if (params.count === 0 || total < params.startIndex) return { total, rows: [] };
+    const count = async () => {
+      const [{ total }] = await this.query<{ total: number }>(
+        `SELECT count(*)::int AS total FROM scim_users u WHERE ${condition}`,
+        filterParams,
+      );
+      return total;
+    };
+    if (params.count === 0) return { total: await count(), rows: [] };
     const direction = params.sortOrder === 'descending' ? 'DESC' : 'ASC';
     const order = params.sortBy
       ? `${userSortExpression(params.sortBy)} ${direction} NULLS LAST, u.created, u.id`
@@ -167,7 +170,7 @@ export class UsersRepository {
       `${selectOf(withGroups)} WHERE ${condition} ORDER BY ${order} LIMIT $${next} OFFSET $${next + 1}`,
       [...filterParams, params.count, params.startIndex - 1],
     );
-    return { total, rows };
+    return { total: totalFromPage(params, rows.length) ?? (await count()), rows };
   }
 
   private query<T>(sql: string, params: unknown[]): Promise<T[]> {

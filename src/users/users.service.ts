@@ -71,12 +71,17 @@ export class UsersService {
 
   async get(tenant: Tenant, id: string, projection: ProjectionOptions = {}): Promise<UserResponse> {
     assertResourceId(id, USER);
-    const { row, groups } = await this.unitOfWork.run(tenant.id, async (tx) => {
-      const users = this.repository(tx);
-      const found = await users.findById(id, { withGroups: this.wantsGroups(tenant, projection) });
-      if (!found) throw notFound(USER, id);
-      return { row: found, groups: this.memberships([found]) };
-    });
+    // One statement (groups are folded into it): one round trip (UnitOfWork, singleStatement).
+    const { row, groups } = await this.unitOfWork.run(
+      tenant.id,
+      async (tx) => {
+        const users = this.repository(tx);
+        const found = await users.findById(id, { withGroups: this.wantsGroups(tenant, projection) });
+        if (!found) throw notFound(USER, id);
+        return { row: found, groups: this.memberships([found]) };
+      },
+      { singleStatement: true },
+    );
     return this.respond(tenant, row, projection, groups);
   }
 
@@ -101,27 +106,32 @@ export class UsersService {
   ): Promise<UserResponse> {
     assertReplaceTarget(id, body, USER);
     const registry = this.registries.for(tenant);
-    const { row, groups } = await this.unitOfWork.run(tenant.id, async (tx) => {
-      const users = this.repository(tx);
-      const withGroups = this.wantsGroups(tenant, options);
-      const current = await users.findById(id, { forUpdate: true, withGroups });
-      if (!current) throw notFound(USER, id);
-      checkIfMatch(options.ifMatch, current.version);
-      const { visible, hidden } = this.split(tenant, patchable(current));
-      const { columns, doc } = this.toStorage(
-        registry.parse(USER, body, 'replace', { existing: visible }),
-        hidden,
-      );
-      const changed = !unchanged(current, columns, doc);
-      // groups is read-only (RFC 7643 §4.1.2): the memberships read with the locked row still hold.
-      const stored = changed
-        ? { ...(await users.update(id, columns, doc)), groups: current.groups }
-        : current;
-      const groups = this.memberships([stored]);
-      // Last before COMMIT: the audit chain head stays locked until then (docs/PERFORMANCE.md).
-      if (changed) await this.audit.record(tx, { action: 'user.replace', ...this.subject(stored, current) });
-      return { row: stored, groups };
-    });
+    const { row, groups } = await this.unitOfWork.run(
+      tenant.id,
+      async (tx) => {
+        const users = this.repository(tx);
+        const withGroups = this.wantsGroups(tenant, options);
+        const current = await users.findById(id, { forUpdate: true, withGroups });
+        if (!current) throw notFound(USER, id);
+        checkIfMatch(options.ifMatch, current.version);
+        const { visible, hidden } = this.split(tenant, patchable(current));
+        const { columns, doc } = this.toStorage(
+          registry.parse(USER, body, 'replace', { existing: visible }),
+          hidden,
+        );
+        const changed = !unchanged(current, columns, doc);
+        // groups is read-only (RFC 7643 §4.1.2): the memberships read with the locked row still hold.
+        const stored = changed
+          ? { ...(await users.update(id, columns, doc)), groups: current.groups }
+          : current;
+        const groups = this.memberships([stored]);
+        // Last before COMMIT: the audit chain head stays locked until then (docs/PERFORMANCE.md).
+        if (changed)
+          await this.audit.record(tx, { action: 'user.replace', ...this.subject(stored, current) });
+        return { row: stored, groups };
+      },
+      { opensWithFirstStatement: true },
+    );
     return this.respond(tenant, row, options, groups);
   }
 
@@ -129,39 +139,47 @@ export class UsersService {
   async patch(tenant: Tenant, id: string, body: unknown, options: WriteOptions = {}): Promise<UserResponse> {
     assertResourceId(id, USER);
     const registry = this.registries.for(tenant);
-    const { row, groups } = await this.unitOfWork.run(tenant.id, async (tx) => {
-      const users = this.repository(tx);
-      const withGroups = this.wantsGroups(tenant, options);
-      const current = await users.findById(id, { forUpdate: true, withGroups });
-      if (!current) throw notFound(USER, id);
-      checkIfMatch(options.ifMatch, current.version);
-      const { visible, hidden } = this.split(tenant, patchable(current));
-      const result = applyPatch(visible, body, registry, USER);
-      // A no-op PATCH changes neither version nor lastModified (issue #4).
-      let stored = current;
-      if (result.changed) {
-        const { columns, doc } = this.toStorage(result.resource, hidden);
-        stored = { ...(await users.update(id, columns, doc)), groups: current.groups };
-      }
-      const groups = this.memberships([stored]);
-      // Last before COMMIT: the audit chain head stays locked until then (docs/PERFORMANCE.md).
-      if (result.changed)
-        await this.audit.record(tx, { action: 'user.patch', ...this.subject(stored, current) });
-      return { row: stored, groups };
-    });
+    const { row, groups } = await this.unitOfWork.run(
+      tenant.id,
+      async (tx) => {
+        const users = this.repository(tx);
+        const withGroups = this.wantsGroups(tenant, options);
+        const current = await users.findById(id, { forUpdate: true, withGroups });
+        if (!current) throw notFound(USER, id);
+        checkIfMatch(options.ifMatch, current.version);
+        const { visible, hidden } = this.split(tenant, patchable(current));
+        const result = applyPatch(visible, body, registry, USER);
+        // A no-op PATCH changes neither version nor lastModified (issue #4).
+        let stored = current;
+        if (result.changed) {
+          const { columns, doc } = this.toStorage(result.resource, hidden);
+          stored = { ...(await users.update(id, columns, doc)), groups: current.groups };
+        }
+        const groups = this.memberships([stored]);
+        // Last before COMMIT: the audit chain head stays locked until then (docs/PERFORMANCE.md).
+        if (result.changed)
+          await this.audit.record(tx, { action: 'user.patch', ...this.subject(stored, current) });
+        return { row: stored, groups };
+      },
+      { opensWithFirstStatement: true },
+    );
     return this.respond(tenant, row, options, groups);
   }
 
   async remove(tenant: Tenant, id: string, ifMatch?: string): Promise<void> {
     assertResourceId(id, USER);
-    await this.unitOfWork.run(tenant.id, async (tx) => {
-      const users = this.repository(tx);
-      const current = await users.findById(id, { forUpdate: true });
-      if (!current) throw notFound(USER, id);
-      checkIfMatch(ifMatch, current.version);
-      await users.delete(id);
-      await this.audit.record(tx, { action: 'user.delete', ...this.subject(current) });
-    });
+    await this.unitOfWork.run(
+      tenant.id,
+      async (tx) => {
+        const users = this.repository(tx);
+        const current = await users.findById(id, { forUpdate: true });
+        if (!current) throw notFound(USER, id);
+        checkIfMatch(ifMatch, current.version);
+        await users.delete(id);
+        await this.audit.record(tx, { action: 'user.delete', ...this.subject(current) });
+      },
+      { opensWithFirstStatement: true },
+    );
   }
 
   private repository(tx: TenantTx): UsersRepository {

@@ -1,6 +1,6 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource } from 'typeorm';
-import { UnitOfWork } from '../../src/database/unit-of-work';
+import { TenantTx, UnitOfWork } from '../../src/database/unit-of-work';
 import { createTestApp, givenTenant } from '../support/app';
 import { EMBEDDED } from '../support/database';
 
@@ -68,4 +68,92 @@ describe('tenant-scoped unit of work (issue #2, SECURITY.md TEN-01/TEN-03)', () 
       expect(row).toEqual({ statement: '15s', idle: '10s' });
     },
   );
+  describe('single-statement runs (issue #8: one round trip for a read by id)', () => {
+    const uuidOf = (tx: TenantTx) =>
+      tx.query<{ t: string; ro: string; id: string }>(
+        `SELECT current_setting('app.tenant_id', true) AS t, current_setting('transaction_read_only') AS ro, $2::text AS id WHERE $1::uuid IS NOT NULL`,
+        [tx.tenantId, tx.tenantId],
+      );
+
+    it("reads in the tenant's read-only transaction, whether its parameters are inlined or bound", async () => {
+      const kund = await givenTenant(app);
+      const unitOfWork = app.get(UnitOfWork);
+      // Only ids: written into the message with BEGIN and COMMIT (on node-postgres).
+      const [inlined] = await unitOfWork.run(kund.id, uuidOf, { singleStatement: true });
+      expect(inlined).toEqual({ t: kund.id, ro: 'on', id: kund.id });
+      // Text from outside is never inlined: the same statement bound, after its own BEGIN.
+      const [bound] = await unitOfWork.run(
+        kund.id,
+        (tx) =>
+          tx.query<{ t: string; ro: string; v: string }>(
+            `SELECT current_setting('app.tenant_id', true) AS t, current_setting('transaction_read_only') AS ro, $2::text AS v WHERE $1::uuid IS NOT NULL`,
+            [tx.tenantId, "x'; DROP TABLE tenants; --"],
+          ),
+        { singleStatement: true },
+      );
+      expect(bound).toEqual({ t: kund.id, ro: 'on', v: "x'; DROP TABLE tenants; --" });
+      // Committed: the connection is back outside any transaction.
+      expect(await tenantSetting((sql) => app.get(DataSource).query(sql))).toBeFalsy();
+    });
+
+    it('refuses a second statement or the manager, and leaves no transaction behind after a failure', async () => {
+      const kund = await givenTenant(app);
+      const unitOfWork = app.get(UnitOfWork);
+      const single = { singleStatement: true };
+      await expect(
+        unitOfWork.run(kund.id, async (tx) => (await uuidOf(tx)).concat(await uuidOf(tx)), single),
+      ).rejects.toThrow('one statement');
+      await expect(
+        unitOfWork.run(kund.id, async (tx) => tx.manager.query('SELECT 1'), single),
+      ).rejects.toThrow('opens its transaction with its first tx.query');
+      await expect(
+        unitOfWork.run(
+          kund.id,
+          (tx) => tx.query(`SELECT 1 / 0 WHERE $1::uuid IS NOT NULL`, [kund.id]),
+          single,
+        ),
+      ).rejects.toMatchObject({ driverError: { code: '22012' } });
+      for (let i = 0; i < 3; i++) {
+        const [row] = await unitOfWork.run(kund.id, uuidOf, single);
+        expect(row.t).toBe(kund.id);
+        expect(await tenantSetting((sql) => app.get(DataSource).query(sql))).toBeFalsy();
+      }
+    });
+    it('opens a writing transaction with its first statement, then goes on as any run', async () => {
+      const kund = await givenTenant(app);
+      const unitOfWork = app.get(UnitOfWork);
+      const opens = { opensWithFirstStatement: true };
+      const rename = (tx: TenantTx, name: string) =>
+        tx.manager.query(`UPDATE tenants SET display_name = $2 WHERE id = $1`, [kund.id, name]);
+      const displayName = async () =>
+        (
+          await app
+            .get(DataSource)
+            .query<{ name: string }[]>(`SELECT display_name AS name FROM tenants WHERE id = $1`, [kund.id])
+        )[0].name;
+      const seen = await unitOfWork.run(
+        kund.id,
+        async (tx) => {
+          const [first] = await uuidOf(tx);
+          await rename(tx, 'first');
+          return { first, later: await tenantSetting((sql) => tx.manager.query(sql)) };
+        },
+        opens,
+      );
+      expect(seen).toEqual({ first: { t: kund.id, ro: 'off', id: kund.id }, later: kund.id });
+      expect(await displayName()).toBe('first');
+      await expect(
+        unitOfWork.run(
+          kund.id,
+          async (tx) => {
+            await uuidOf(tx);
+            await rename(tx, 'second');
+            throw new Error('boom');
+          },
+          opens,
+        ),
+      ).rejects.toThrow('boom');
+      expect(await displayName()).toBe('first');
+    });
+  });
 });

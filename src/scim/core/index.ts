@@ -42,7 +42,12 @@ export { parsePatchRequest, type PatchOperation, type PatchOpName } from './patc
 export { projectResource, type ProjectionOptions } from './serializer/projection';
 export { buildMeta, resourceLocation, weakEtag, parseEtag, type MetaInput } from './serializer/meta';
 export { buildListResponse, type ListResponse } from './serializer/list-response';
-export { parseListParams, type ListParams, type ListParamsOptions } from './serializer/list-params';
+export {
+  parseListParams,
+  totalFromPage,
+  type ListParams,
+  type ListParamsOptions,
+} from './serializer/list-params';
 
 export {
   serviceProviderConfig,

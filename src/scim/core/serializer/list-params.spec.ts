@@ -2,7 +2,7 @@ import { ScimError } from '../errors/scim-error';
 import { MAX_RESULTS } from '../limits';
 import { createDefaultRegistry } from '../schema/schema.registry';
 import { buildListResponse } from './list-response';
-import { parseListParams } from './list-params';
+import { parseListParams, totalFromPage } from './list-params';
 import { buildMeta, parseEtag, weakEtag } from './meta';
 
 const registry = createDefaultRegistry();
@@ -117,5 +117,19 @@ describe('buildListResponse and buildMeta', () => {
     expect(parseEtag(weakEtag(42))).toBe(42);
     expect(parseEtag('"42"')).toBe(42);
     expect(parseEtag('W/"abc"')).toBeUndefined();
+  });
+});
+
+describe('totalFromPage', () => {
+  it('tells the total from a page that is not full, so Entra lookups need no count query', () => {
+    expect(totalFromPage({ startIndex: 1, count: 100 }, 0)).toBe(0);
+    expect(totalFromPage({ startIndex: 1, count: 100 }, 1)).toBe(1);
+    expect(totalFromPage({ startIndex: 11, count: 10 }, 3)).toBe(13);
+  });
+
+  it('leaves the total to a count for a full page, or an empty page past the first', () => {
+    expect(totalFromPage({ startIndex: 1, count: 2 }, 2)).toBeUndefined();
+    expect(totalFromPage({ startIndex: 21, count: 10 }, 0)).toBeUndefined();
+    expect(totalFromPage({ startIndex: 1, count: 0 }, 0)).toBeUndefined();
   });
 });

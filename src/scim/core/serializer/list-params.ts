@@ -115,3 +115,17 @@ function names(value: unknown, name: string): string[] | undefined {
     .filter((p) => p !== '');
   return list.length > 0 ? list : undefined;
 }
+
+/**
+ * totalResults (RFC 7644 §3.4.2) when the page itself tells it, so the count query can be skipped: a page that is not
+ * full ends the result set, unless it is empty past the first page (the set may end earlier). Entra's lookups
+ * (`filter=userName eq "…"`, 0 or 1 hit, ENTRA.md E3) are all such pages. Undefined: the caller counts.
+ */
+export function totalFromPage(
+  params: Pick<ListParams, 'startIndex' | 'count'>,
+  rows: number,
+): number | undefined {
+  const skipped = params.startIndex - 1;
+  if (rows < params.count && (rows > 0 || skipped === 0)) return skipped + rows;
+  return undefined;
+}
