@@ -1,4 +1,4 @@
-import { compileFilter, JsonObject, ListParams, ScimError, totalFromPage } from '../scim/core';
+import { compileFilter, JsonObject, ListParams, ScimError, pageWithTotal } from '../scim/core';
 import { isUniqueViolation } from '../database/database-errors';
 import { TenantTx } from '../database/unit-of-work';
 import { GROUP_FILTER_STORAGE, groupSortExpression } from './group-storage';
@@ -80,24 +80,24 @@ export class GroupsRepository {
       : null;
     const condition = where ? `g.tenant_id = $1 AND (${where.sql})` : 'g.tenant_id = $1';
     const filterParams = where?.params ?? [];
-    const count = async () => {
-      const [{ total }] = await this.query<{ total: number }>(
-        `SELECT count(*)::int AS total FROM scim_groups g WHERE ${condition}`,
-        filterParams,
-      );
-      return total;
-    };
-    if (params.count === 0) return { total: await count(), rows: [] };
+    const count = async () =>
+      (
+        await this.query<{ total: number }>(
+          `SELECT count(*)::int AS total FROM scim_groups g WHERE ${condition}`,
+          filterParams,
+        )
+      )[0].total;
     const direction = params.sortOrder === 'descending' ? 'DESC' : 'ASC';
     const order = params.sortBy
       ? `${groupSortExpression(params.sortBy)} ${direction} NULLS LAST, g.created, g.id`
       : 'g.created, g.id';
     const next = filterParams.length + 2;
-    const rows = await this.query<GroupRow>(
-      `${SELECT} WHERE ${condition} ORDER BY ${order} LIMIT $${next} OFFSET $${next + 1}`,
-      [...filterParams, params.count, params.startIndex - 1],
-    );
-    return { total: totalFromPage(params, rows.length) ?? (await count()), rows };
+    const page = () =>
+      this.query<GroupRow>(
+        `${SELECT} WHERE ${condition} ORDER BY ${order} LIMIT $${next} OFFSET $${next + 1}`,
+        [...filterParams, params.count, params.startIndex - 1],
+      );
+    return pageWithTotal(params, page, count);
   }
 
   private query<T>(sql: string, params: unknown[]): Promise<T[]> {

@@ -151,9 +151,7 @@ export class GroupsService {
       tenant.id,
       async (tx) => {
         const groups = new GroupsRepository(tx);
-        const current = await groups.findById(id, { forUpdate: true });
-        if (!current) throw notFound(GROUP, id);
-        checkIfMatch(options.ifMatch, current.version);
+        const current = await lockForChange(groups, id, options.ifMatch);
         const parsed = registry.parse(GROUP, body, 'replace', { existing: current.doc });
         const { resource, memberIds = [] } = splitMembers(parsed, this.membersOf(registry));
         const membership: MembershipOperation =
@@ -189,9 +187,7 @@ export class GroupsService {
       tenant.id,
       async (tx) => {
         const groups = new GroupsRepository(tx);
-        const current = await groups.findById(id, { forUpdate: true });
-        if (!current) throw notFound(GROUP, id);
-        checkIfMatch(options.ifMatch, current.version);
+        const current = await lockForChange(groups, id, options.ifMatch);
         const result = applyPatch(current.doc, body, registry, GROUP);
         const membersChanged = await applyMembership(
           new GroupMembersRepository(tx),
@@ -225,9 +221,7 @@ export class GroupsService {
       tenant.id,
       async (tx) => {
         const groups = new GroupsRepository(tx);
-        const current = await groups.findById(id, { forUpdate: true });
-        if (!current) throw notFound(GROUP, id);
-        checkIfMatch(ifMatch, current.version);
+        const current = await lockForChange(groups, id, ifMatch);
         await groups.delete(id);
         await this.audit.record(tx, { action: 'group.delete', ...subject(current) });
       },
@@ -293,4 +287,19 @@ function toStorage(resource: ScimResource): { columns: GroupColumns; doc: JsonOb
       externalId: typeof doc.externalId === 'string' ? doc.externalId : null,
     },
   };
+}
+
+/**
+ * The group to change, locked (REL-CONC-02) and checked against If-Match (RFC 7644 §3.14); the first statement of
+ * its run (opensWithFirstStatement).
+ */
+async function lockForChange(
+  groups: GroupsRepository,
+  id: string,
+  ifMatch: string | undefined,
+): Promise<GroupRow> {
+  const current = await groups.findById(id, { forUpdate: true });
+  if (!current) throw notFound(GROUP, id);
+  checkIfMatch(ifMatch, current.version);
+  return current;
 }

@@ -1,4 +1,4 @@
-import { compileFilter, JsonObject, ListParams, ScimError, totalFromPage } from '../scim/core';
+import { compileFilter, JsonObject, ListParams, ScimError, pageWithTotal } from '../scim/core';
 import { isUniqueViolation, sqlStateOf } from '../database/database-errors';
 import { TenantTx } from '../database/unit-of-work';
 import { customEqualities, emailEqualities, USER_FILTER_STORAGE, userSortExpression } from './user-storage';
@@ -153,24 +153,24 @@ export class UsersRepository {
         ]
       : [];
     const condition = ['u.tenant_id = $1', ...hints, ...(where ? [`(${where.sql})`] : [])].join(' AND ');
-    const count = async () => {
-      const [{ total }] = await this.query<{ total: number }>(
-        `SELECT count(*)::int AS total FROM scim_users u WHERE ${condition}`,
-        filterParams,
-      );
-      return total;
-    };
-    if (params.count === 0) return { total: await count(), rows: [] };
+    const count = async () =>
+      (
+        await this.query<{ total: number }>(
+          `SELECT count(*)::int AS total FROM scim_users u WHERE ${condition}`,
+          filterParams,
+        )
+      )[0].total;
     const direction = params.sortOrder === 'descending' ? 'DESC' : 'ASC';
     const order = params.sortBy
       ? `${userSortExpression(params.sortBy)} ${direction} NULLS LAST, u.created, u.id`
       : 'u.created, u.id';
     const next = filterParams.length + 2;
-    const rows = await this.query<UserRow>(
-      `${selectOf(withGroups)} WHERE ${condition} ORDER BY ${order} LIMIT $${next} OFFSET $${next + 1}`,
-      [...filterParams, params.count, params.startIndex - 1],
-    );
-    return { total: totalFromPage(params, rows.length) ?? (await count()), rows };
+    const page = () =>
+      this.query<UserRow>(
+        `${selectOf(withGroups)} WHERE ${condition} ORDER BY ${order} LIMIT $${next} OFFSET $${next + 1}`,
+        [...filterParams, params.count, params.startIndex - 1],
+      );
+    return pageWithTotal(params, page, count);
   }
 
   private query<T>(sql: string, params: unknown[]): Promise<T[]> {

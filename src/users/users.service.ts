@@ -110,10 +110,7 @@ export class UsersService {
       tenant.id,
       async (tx) => {
         const users = this.repository(tx);
-        const withGroups = this.wantsGroups(tenant, options);
-        const current = await users.findById(id, { forUpdate: true, withGroups });
-        if (!current) throw notFound(USER, id);
-        checkIfMatch(options.ifMatch, current.version);
+        const current = await this.locked(users, id, options.ifMatch, this.wantsGroups(tenant, options));
         const { visible, hidden } = this.split(tenant, patchable(current));
         const { columns, doc } = this.toStorage(
           registry.parse(USER, body, 'replace', { existing: visible }),
@@ -143,10 +140,7 @@ export class UsersService {
       tenant.id,
       async (tx) => {
         const users = this.repository(tx);
-        const withGroups = this.wantsGroups(tenant, options);
-        const current = await users.findById(id, { forUpdate: true, withGroups });
-        if (!current) throw notFound(USER, id);
-        checkIfMatch(options.ifMatch, current.version);
+        const current = await this.locked(users, id, options.ifMatch, this.wantsGroups(tenant, options));
         const { visible, hidden } = this.split(tenant, patchable(current));
         const result = applyPatch(visible, body, registry, USER);
         // A no-op PATCH changes neither version nor lastModified (issue #4).
@@ -172,14 +166,28 @@ export class UsersService {
       tenant.id,
       async (tx) => {
         const users = this.repository(tx);
-        const current = await users.findById(id, { forUpdate: true });
-        if (!current) throw notFound(USER, id);
-        checkIfMatch(ifMatch, current.version);
+        const current = await this.locked(users, id, ifMatch);
         await users.delete(id);
         await this.audit.record(tx, { action: 'user.delete', ...this.subject(current) });
       },
       { opensWithFirstStatement: true },
     );
+  }
+
+  /**
+   * The user to change, locked FOR UPDATE (REL-CONC-02) and checked against If-Match (RFC 7644 §3.14); the first
+   * statement of its run (opensWithFirstStatement).
+   */
+  private async locked(
+    users: UsersRepository,
+    id: string,
+    ifMatch: string | undefined,
+    withGroups = false,
+  ): Promise<UserRow> {
+    const current = await users.findById(id, { forUpdate: true, withGroups });
+    if (!current) throw notFound(USER, id);
+    checkIfMatch(ifMatch, current.version);
+    return current;
   }
 
   private repository(tx: TenantTx): UsersRepository {

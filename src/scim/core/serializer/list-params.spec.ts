@@ -2,7 +2,7 @@ import { ScimError } from '../errors/scim-error';
 import { MAX_RESULTS } from '../limits';
 import { createDefaultRegistry } from '../schema/schema.registry';
 import { buildListResponse } from './list-response';
-import { parseListParams, totalFromPage } from './list-params';
+import { pageWithTotal, parseListParams, totalFromPage } from './list-params';
 import { buildMeta, parseEtag, weakEtag } from './meta';
 
 const registry = createDefaultRegistry();
@@ -131,5 +131,29 @@ describe('totalFromPage', () => {
     expect(totalFromPage({ startIndex: 1, count: 2 }, 2)).toBeUndefined();
     expect(totalFromPage({ startIndex: 21, count: 10 }, 0)).toBeUndefined();
     expect(totalFromPage({ startIndex: 1, count: 0 }, 0)).toBeUndefined();
+  });
+});
+
+describe('pageWithTotal', () => {
+  const counted = (total: number) => jest.fn(() => Promise.resolve(total));
+
+  it('counts only when the page cannot tell the total, and reads no page for count=0', async () => {
+    const lookup = counted(7);
+    expect(await pageWithTotal({ startIndex: 1, count: 100 }, () => Promise.resolve(['a']), lookup)).toEqual({
+      total: 1,
+      rows: ['a'],
+    });
+    expect(lookup).not.toHaveBeenCalled();
+    const full = counted(7);
+    expect(await pageWithTotal({ startIndex: 1, count: 1 }, () => Promise.resolve(['a']), full)).toEqual({
+      total: 7,
+      rows: ['a'],
+    });
+    const page = jest.fn(() => Promise.resolve(['a']));
+    expect(await pageWithTotal({ startIndex: 1, count: 0 }, page, counted(7))).toEqual({
+      total: 7,
+      rows: [],
+    });
+    expect(page).not.toHaveBeenCalled();
   });
 });

@@ -129,3 +129,14 @@ export function totalFromPage(
   if (rows < params.count && (rows > 0 || skipped === 0)) return skipped + rows;
   return undefined;
 }
+
+/** A page and its total (RFC 7644 §3.4.2): the count runs only when the page cannot tell the total. */
+export async function pageWithTotal<R>(
+  params: Pick<ListParams, 'startIndex' | 'count'>,
+  page: () => Promise<R[]>,
+  count: () => Promise<number>,
+): Promise<{ total: number; rows: R[] }> {
+  if (params.count === 0) return { total: await count(), rows: [] };
+  const rows = await page();
+  return { total: totalFromPage(params, rows.length) ?? (await count()), rows };
+}
