@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { isScimPath } from '../scim/scim-exception.filter';
 import type { TenantGuard, TenantRequest } from '../tenants/tenant.guard';
-import { TenantLimitsService } from './tenant-limits.service';
+import type { TenantLimitsService } from './tenant-limits.service';
 
 /**
  * Authenticates every SCIM request and admits it through its tenant's limits (SECURITY.md REL-RATE-01/02) before its
@@ -10,7 +10,10 @@ import { TenantLimitsService } from './tenant-limits.service';
  * (TenantLimitsService.holdRefusal) keeps no body in memory: its bytes wait in the socket. The in-flight slot
  * is released when the response is done. Errors go to the early error handler, which writes the SCIM envelope.
  */
-export function admitTenantRequests(guard: TenantGuard, limits: TenantLimitsService): RequestHandler {
+export function admitTenantRequests(
+  guard: Pick<TenantGuard, 'authenticate'>,
+  limits: Pick<TenantLimitsService, 'admit'>,
+): RequestHandler {
   return (request: Request, response: Response, next: NextFunction): void => {
     if (!isScimPath(request.path)) return next();
     admit(request as TenantRequest, response).then(() => next(), next);
@@ -18,7 +21,14 @@ export function admitTenantRequests(guard: TenantGuard, limits: TenantLimitsServ
 
   async function admit(request: TenantRequest, response: Response): Promise<void> {
     const tenant = await guard.authenticate(request);
+    // The client may go away while the request waits for a slot (up to TENANT_QUEUE_TIMEOUT_MS): its 'close' has
+    // then fired already, and the slot must be given back at once, not never.
+    let closed = false;
+    const noteClose = () => (closed = true);
+    response.once('close', noteClose);
     const release = await limits.admit(tenant);
-    response.once('close', release);
+    response.off('close', noteClose);
+    if (closed) release();
+    else response.once('close', release);
   }
 }
