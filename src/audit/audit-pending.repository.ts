@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { rowsOf } from '../database/unit-of-work';
+import { rowsOf, TenantTx } from '../database/unit-of-work';
 import type { AuditEvent } from './audit.types';
 
 /** An event written by its change's transaction, waiting to be linked into the chain (CreateAuditPendingEvents). */
@@ -27,17 +27,17 @@ const EVENT_COLUMNS = `request_id, source_ip, actor_type, actor_id, actor_name, 
 /** Raw SQL on audit_pending_events, always in the caller's tenant transaction. */
 @Injectable()
 export class AuditPendingRepository {
-  /** The event, in the change's own transaction (SECURITY.md AUD-01); the database reads the clock. */
-  async insert(
-    manager: EntityManager,
-    tenantId: string,
-    e: Omit<AuditEvent, 'tenantId' | 'seq' | 'occurredAt'>,
-  ): Promise<void> {
-    await manager.query(
+  /**
+   * The event, in the change's own transaction (SECURITY.md AUD-01); the database reads the clock. Nothing in the
+   * transaction reads it back, so it travels with the transaction's next statement or its COMMIT (issue #8); if it
+   * fails, the change rolls back with it.
+   */
+  async insert(tx: TenantTx, e: Omit<AuditEvent, 'tenantId' | 'seq' | 'occurredAt'>): Promise<void> {
+    await tx.beforeCommit(
       `INSERT INTO audit_pending_events (tenant_id, ${EVENT_COLUMNS})
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15::jsonb)`,
       [
-        ...[tenantId, e.requestId, e.sourceIp, e.actorType, e.actorId, e.actorName, e.action],
+        ...[tx.tenantId, e.requestId, e.sourceIp, e.actorType, e.actorId, e.actorName, e.action],
         ...[e.resourceType, e.resourceId, e.resourceName, e.outcome, e.status, e.scimType],
         ...[jsonb(e.changes), jsonb(e.request)],
       ],

@@ -70,7 +70,7 @@ export class AuditSealer implements OnApplicationBootstrap, BeforeApplicationShu
    * change), and seals it right after the COMMIT.
    */
   async enqueue(tx: TenantTx, event: EventFields): Promise<void> {
-    await this.pending.insert(tx.manager, tx.tenantId, event);
+    await this.pending.insert(tx, event);
     tx.afterCommit(() => this.request(tx.tenantId));
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, QueryFailedError, QueryRunner } from 'typeorm';
 import { isConnectionLost, sqlStateOf } from './database-errors';
+import { Pipeline, PipelineClient, PipelineError, Statement } from './pipeline';
 import { isUuid } from '../common/uuid';
 import { Env } from '../config/env';
 
@@ -13,43 +14,53 @@ export function withoutTenantFilter(sql: string): string {
   return sql.replace(/\b(?:[a-z_][a-z0-9_]*\.)?tenant_id = \$1(?!\d)/gi, '($1::uuid IS NOT NULL)');
 }
 
-/** node-postgres's own client: several statements in one string come back as one result each. */
-interface SimpleQueryClient {
-  query(sql: string): Promise<{ rows: unknown[] }[] | { rows: unknown[] }>;
+/** A statement waiting in the transaction's queue (TenantTx.beforeCommit), with how its failure reads. */
+interface Queued extends Statement {
+  /** Turns its failure into the error the request should see (e.g. a SCIM uniqueness error). */
+  onError?: (error: unknown) => unknown;
 }
 
-/** The BEGIN of a run that opens its transaction with its first statement (RunOptions.opensWithFirstStatement). */
-interface DeferredBegin {
-  begin: string;
-  /** Unset where statements cannot be combined (the embedded database): BEGIN goes first, as in any run. */
-  client?: SimpleQueryClient;
-  /** The statement's message also commits (RunOptions.singleStatement). */
-  commits: boolean;
+const COMMIT: Queued = { text: 'COMMIT', params: [] };
+
+/** How a run sends its statements (UnitOfWork.once decides from RunOptions and the database). */
+interface TxWiring {
+  /** false only in tests that prove row-level security alone holds (Env.TEST_DISABLE_TENANT_FILTER). */
+  tenantFilter: boolean;
+  /** node-postgres's client, for pipelines; unset on the embedded database, where statements go one by one. */
+  client?: PipelineClient;
+  /** BEGIN and SET LOCAL, when they wait for the run's first `query` instead of going out first. */
+  opening?: Statement[];
+  /** The run sends exactly one `query` (RunOptions.singleStatement); with a client, COMMIT travels with it. */
+  singleStatement: boolean;
 }
 
-/** One tenant request's transaction: repositories are built on its manager, so every query shares it. */
+/**
+ * One tenant request's transaction: repositories are built on it, so every query shares it. Statements that the
+ * work does not wait for (BEGIN and SET LOCAL of a run that opens with its first query, an audit event's INSERT)
+ * are queued and go out in one pipeline with the next query or with COMMIT: one round trip for several
+ * statements (issue #8), with every value still a bind parameter.
+ */
 export class TenantTx {
   /** Work that must follow the COMMIT, never precede it (e.g. sealing audit events into the hash chain). */
   readonly committed: (() => void)[] = [];
   /** True once BEGIN went out and COMMIT has not: the unit of work then commits (or rolls back). */
   open: boolean;
+  private queued: Queued[];
   /** A single-statement run that has sent its statement. */
   private done = false;
 
   constructor(
     readonly tenantId: string,
     private readonly entityManager: EntityManager,
-    /** false only in tests that prove row-level security alone holds (Env.TEST_DISABLE_TENANT_FILTER). */
-    private readonly tenantFilter = true,
-    /** Set until the first statement has gone out, for a run that opens its transaction with it. */
-    private deferred?: DeferredBegin,
+    private readonly wiring: TxWiring = { tenantFilter: true, singleStatement: false },
   ) {
-    this.open = !deferred;
+    this.queued = [...(wiring.opening ?? [])];
+    this.open = !wiring.opening;
   }
 
   /** For repositories built on TypeORM; a run that opens with its first statement must send that one by `query`. */
   get manager(): EntityManager {
-    if (this.deferred || this.done) throw new Error('This run opens its transaction with its first tx.query');
+    if (!this.open || this.done) throw new Error('This run opens its transaction with its first tx.query');
     return this.entityManager;
   }
 
@@ -60,61 +71,68 @@ export class TenantTx {
 
   /** Rows of a statement, also for UPDATE/DELETE … RETURNING (for which TypeORM answers [rows, count]). */
   async query<T>(sql: string, params: unknown[]): Promise<T[]> {
-    const statement = this.tenantFilter ? sql : withoutTenantFilter(sql);
     if (this.done) throw new Error('A single-statement run sends one statement');
-    const deferred = this.deferred;
-    if (!deferred) return rowsOf<T>(await this.entityManager.query(statement, params));
-    this.deferred = undefined;
-    this.done = deferred.commits;
-    return this.opening<T>(statement, params, deferred);
+    this.done = this.wiring.singleStatement;
+    const statement: Queued = { text: this.statementText(sql), params };
+    if (this.queued.length === 0 || !this.wiring.client) return this.direct<T>(statement);
+    const batch = [...this.takeQueued(), statement];
+    if (this.done) batch.push(COMMIT);
+    const results = await this.pipeline(batch);
+    if (this.done) this.open = false;
+    return results[batch.indexOf(statement)] as T[];
   }
 
   /**
-   * BEGIN and SET LOCAL travel with the first statement, in one simple-protocol message (and COMMIT too, for a
-   * single-statement read), when every parameter can be written into the text safely (inlineParameters): one round
-   * trip instead of two (or three) (issue #8). Otherwise BEGIN goes first and the statement is bound as usual.
+   * A statement whose result nothing in the transaction waits for or reads back (an audit event's INSERT): it goes
+   * out with the next `query` or with COMMIT, in the same round trip. Its failure (mapped by `onError`) fails the
+   * whole unit of work, as if it had run at once. On the embedded database it runs at once.
    */
-  private async opening<T>(statement: string, params: unknown[], deferred: DeferredBegin): Promise<T[]> {
-    const inlined = deferred.client && inlineParameters(statement, params);
-    this.open = true;
-    if (!deferred.client || inlined === undefined) {
-      await this.entityManager.query(deferred.begin);
-      return rowsOf<T>(await this.entityManager.query(statement, params));
-    }
-    let results;
-    try {
-      results = await deferred.client.query(
-        `${deferred.begin}; ${inlined}${deferred.commits ? '; COMMIT' : ''}`,
-      );
-    } catch (error) {
-      // As TypeORM reports it, so database-errors.ts reads it the same way.
-      throw new QueryFailedError(statement, params, error as Error);
-    }
-    if (deferred.commits) this.open = false;
-    // One result per statement: BEGIN, SET LOCAL, ours (and COMMIT).
-    return (Array.isArray(results) ? results[2].rows : results.rows) as T[];
+  async beforeCommit(sql: string, params: unknown[], onError?: (error: unknown) => unknown): Promise<void> {
+    const statement: Queued = { text: this.statementText(sql), params, onError };
+    if (this.done) throw new Error('A single-statement run sends one statement');
+    if (this.wiring.client) this.queued.push(statement);
+    else await this.direct(statement);
   }
-}
 
-/**
- * A statement with its parameters written into the text, or undefined unless every one is a lower-case UUID or a safe
- * integer: values that cannot carry SQL (the rule `SET LOCAL app.tenant_id` already follows). Anything else, above
- * all user-supplied text, stays a bind parameter (SECURITY.md: values only as bind parameters).
- */
-export function inlineParameters(sql: string, params: unknown[]): string | undefined {
-  const literals: string[] = [];
-  for (const value of params) {
-    if (typeof value === 'string' && isUuid(value)) literals.push(`'${value}'`);
-    else if (typeof value === 'number' && Number.isSafeInteger(value)) literals.push(String(value));
-    else return undefined;
+  /** Sends what is queued and COMMIT (UnitOfWork.once, after the work). */
+  async commit(): Promise<void> {
+    if (this.queued.length > 0 && this.wiring.client) await this.pipeline([...this.takeQueued(), COMMIT]);
+    else if (this.open) await this.direct(COMMIT);
+    this.open = false;
   }
-  let complete = true;
-  const text = sql.replace(/\$(\d+)(?!\d)/g, (_, n: string) => {
-    const literal = literals[Number(n) - 1];
-    if (literal === undefined) complete = false;
-    return literal ?? '';
-  });
-  return complete ? text : undefined;
+
+  private statementText(sql: string): string {
+    return this.wiring.tenantFilter ? sql : withoutTenantFilter(sql);
+  }
+
+  private takeQueued(): Queued[] {
+    const queued = this.queued;
+    this.queued = [];
+    return queued;
+  }
+
+  private async direct<T>(statement: Queued): Promise<T[]> {
+    try {
+      return rowsOf<T>(await this.entityManager.query(statement.text, statement.params));
+    } catch (error) {
+      throw statement.onError ? statement.onError(error) : error;
+    }
+  }
+
+  /** Statements in one round trip; a failure reads as TypeORM reports it, so database-errors.ts reads it the same. */
+  private async pipeline(batch: Queued[]): Promise<unknown[][]> {
+    // The queue starts with BEGIN when the run opens with its first query: once sent, the transaction is open
+    // (aborted, if a statement failed: the unit of work then rolls it back).
+    if (!this.open) this.open = true;
+    try {
+      return await Pipeline.run(this.wiring.client!, batch);
+    } catch (error) {
+      if (!(error instanceof PipelineError)) throw error;
+      const failed = batch[error.index];
+      const reported = new QueryFailedError(failed.text, failed.params, error.cause);
+      throw failed.onError ? failed.onError(reported) : reported;
+    }
+  }
 }
 
 /** The rows of a raw TypeORM query result: UPDATE/DELETE … RETURNING come back from pg as [rows, count]. */
@@ -128,11 +146,13 @@ export interface RunOptions {
   /** One snapshot for the whole transaction, e.g. to verify an audit chain while writers carry on. */
   isolation?: 'REPEATABLE READ';
   /**
-   * The work starts with `tx.query` (e.g. the resource by id it then changes): BEGIN travels with that statement
-   * when its parameters allow (TenantTx.opening), one round trip fewer.
+   * The work starts with `tx.query` (e.g. the resource by id it then changes): BEGIN and SET LOCAL travel with that
+   * statement, one round trip fewer.
    */
   opensWithFirstStatement?: boolean;
-  /** The work reads with exactly one `tx.query`: a READ ONLY transaction that its statement's message also commits. */
+  /** A READ ONLY transaction (a list): it opens with its first statement, as `opensWithFirstStatement`. */
+  readOnly?: boolean;
+  /** The work reads with exactly one `tx.query`: a READ ONLY transaction whose COMMIT travels with it. */
   singleStatement?: boolean;
 }
 
@@ -146,7 +166,8 @@ const MAX_ATTEMPTS = 3;
  * `SET LOCAL` cannot take a bind parameter, and Citus propagates only the statement form, so the tenant id is
  * interpolated after a strict UUID check; it is always our own id, never request input.
  *
- * BEGIN and SET LOCAL travel as one simple-protocol message: one round trip fewer on every request (issue #8).
+ * BEGIN and SET LOCAL travel together: as one simple-protocol message, or queued to go with the run's first
+ * statement (RunOptions), one round trip fewer on every request (issue #8).
  * The query runner is told a transaction is active, so TypeORM never opens a nested one inside it.
  */
 @Injectable()
@@ -175,25 +196,30 @@ export class UnitOfWork {
     options: RunOptions,
   ): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
-    const connection = (await runner.connect()) as SimpleQueryClient;
+    const connection = (await runner.connect()) as PipelineClient;
     const isolation = options.isolation ? ` ISOLATION LEVEL ${options.isolation}` : '';
-    const readOnly = options.singleStatement ? ' READ ONLY' : '';
-    const begin = `BEGIN${isolation}${readOnly}; SET LOCAL app.tenant_id = '${tenantId}'`;
-    // Statements are combined only on node-postgres, whose client answers each statement of a message.
-    const combines = !this.env.embedded;
-    const deferred =
-      options.singleStatement || options.opensWithFirstStatement
-        ? { begin, client: combines ? connection : undefined, commits: options.singleStatement === true }
-        : undefined;
-    const tx = new TenantTx(tenantId, runner.manager, !this.env.TEST_DISABLE_TENANT_FILTER, deferred);
+    const readOnly = options.singleStatement || options.readOnly ? ' READ ONLY' : '';
+    const opening = [`BEGIN${isolation}${readOnly}`, `SET LOCAL app.tenant_id = '${tenantId}'`];
+    // Pipelines only on node-postgres; PGlite's driver answers one statement at a time.
+    const client = this.env.embedded ? undefined : connection;
+    const opensWithFirst =
+      client !== undefined &&
+      (options.singleStatement || options.opensWithFirstStatement || options.readOnly);
+    const tx = new TenantTx(tenantId, runner.manager, {
+      tenantFilter: !this.env.TEST_DISABLE_TENANT_FILTER,
+      client,
+      opening: opensWithFirst ? opening.map((text) => ({ text, params: [] })) : undefined,
+      singleStatement: options.singleStatement === true,
+    });
     let result: T;
     let broken: Error | undefined;
     try {
-      if (!deferred) await runner.query(begin);
+      // One simple-protocol message for both when they go first.
+      if (!opensWithFirst) await runner.query(opening.join('; '));
       markTransaction(runner, true);
       try {
         result = await work(tx);
-        if (tx.open) await runner.query('COMMIT');
+        await tx.commit();
       } catch (error) {
         // A connection that is gone or silent gets no ROLLBACK (it would wait for nothing); the server rolls the
         // transaction back when the session ends (REL-FAIL-01: no partial write).

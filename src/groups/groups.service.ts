@@ -76,17 +76,21 @@ export class GroupsService {
     const registry = this.registries.for(tenant);
     const params = parseListParams(query, registry, GROUP);
     const withMembers = isReturned(registry, GROUP, params, MEMBERS);
-    const { total, rows, members } = await this.unitOfWork.run(tenant.id, async (tx) => {
-      const page = await new GroupsRepository(tx).list(params);
-      // One query for the whole page's members (never one per group), and none at all when they are excluded.
-      const memberRows = withMembers
-        ? await new GroupMembersRepository(tx).firstMembers(
-            page.rows.map((row) => row.id),
-            MEMBERS_PER_LISTED_GROUP,
-          )
-        : [];
-      return { ...page, members: membersByGroup(memberRows) };
-    });
+    const { total, rows, members } = await this.unitOfWork.run(
+      tenant.id,
+      async (tx) => {
+        const page = await new GroupsRepository(tx).list(params);
+        // One query for the whole page's members (never one per group), and none at all when they are excluded.
+        const memberRows = withMembers
+          ? await new GroupMembersRepository(tx).firstMembers(
+              page.rows.map((row) => row.id),
+              MEMBERS_PER_LISTED_GROUP,
+            )
+          : [];
+        return { ...page, members: membersByGroup(memberRows) };
+      },
+      { readOnly: true },
+    );
     const resources = rows.map((row) =>
       projectResource(
         this.render(tenant, registry, {
@@ -110,7 +114,7 @@ export class GroupsService {
         if (!row) throw notFound(GROUP, id);
         return this.load(tx, tenant, row, projection);
       },
-      { opensWithFirstStatement: true },
+      { readOnly: true },
     );
     return this.respond(tenant, loaded, projection);
   }
@@ -123,15 +127,23 @@ export class GroupsService {
       this.membersOf(registry),
     );
     const { columns, doc } = toStorage(resource);
-    const loaded = await this.unitOfWork.run(tenant.id, async (tx) => {
-      const row = await new GroupsRepository(tx).insert(randomUUID(), columns, doc);
-      const added: MembershipOperation[] = memberIds?.length ? [{ kind: 'add', ids: memberIds }] : [];
-      await applyMembership(new GroupMembersRepository(tx), row.id, added);
-      const loaded = await this.load(tx, tenant, row, projection);
-      // In the same transaction as the change (AUD-01), and last: the chain head stays locked until COMMIT.
-      await this.audit.record(tx, { action: 'group.create', ...subject(row), changes: memberChanges(added) });
-      return loaded;
-    });
+    const loaded = await this.unitOfWork.run(
+      tenant.id,
+      async (tx) => {
+        const row = await new GroupsRepository(tx).insert(randomUUID(), columns, doc);
+        const added: MembershipOperation[] = memberIds?.length ? [{ kind: 'add', ids: memberIds }] : [];
+        await applyMembership(new GroupMembersRepository(tx), row.id, added);
+        const loaded = await this.load(tx, tenant, row, projection);
+        // Same transaction as the change (AUD-01); queued, it travels with the COMMIT (TenantTx.beforeCommit).
+        await this.audit.record(tx, {
+          action: 'group.create',
+          ...subject(row),
+          changes: memberChanges(added),
+        });
+        return loaded;
+      },
+      { opensWithFirstStatement: true },
+    );
     return this.respond(tenant, loaded, projection);
   }
 

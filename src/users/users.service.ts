@@ -58,11 +58,15 @@ export class UsersService {
   async list(tenant: Tenant, query: unknown): Promise<ListResponse> {
     const registry = this.registries.for(tenant);
     const params = parseListParams(query, registry, USER);
-    const { total, rows, groups } = await this.unitOfWork.run(tenant.id, async (tx) => {
-      const users = this.repository(tx);
-      const page = await users.list(params, this.wantsGroups(tenant, params));
-      return { ...page, groups: this.memberships(page.rows) };
-    });
+    const { total, rows, groups } = await this.unitOfWork.run(
+      tenant.id,
+      async (tx) => {
+        const users = this.repository(tx);
+        const page = await users.list(params, this.wantsGroups(tenant, params));
+        return { ...page, groups: this.memberships(page.rows) };
+      },
+      { readOnly: true },
+    );
     const resources = rows.map((row) =>
       projectResource(this.render(tenant, registry, row, groups), registry, USER, params),
     );
@@ -88,12 +92,16 @@ export class UsersService {
   async create(tenant: Tenant, body: unknown, projection: ProjectionOptions = {}): Promise<UserResponse> {
     const registry = this.registries.for(tenant);
     const { columns, doc } = toStorage(registry.parse(USER, body, 'create'));
-    const row = await this.unitOfWork.run(tenant.id, async (tx) => {
-      const created = await this.repository(tx).insert(randomUUID(), columns, doc);
-      // In the same transaction as the change (SECURITY.md AUD-01).
-      await this.audit.record(tx, { action: 'user.create', ...this.subject(created) });
-      return created;
-    });
+    const row = await this.unitOfWork.run(
+      tenant.id,
+      async (tx) => {
+        const created = await this.repository(tx).insert(randomUUID(), columns, doc);
+        // Same transaction as the change (SECURITY.md AUD-01); queued, it travels with the COMMIT.
+        await this.audit.record(tx, { action: 'user.create', ...this.subject(created) });
+        return created;
+      },
+      { opensWithFirstStatement: true },
+    );
     return this.respond(tenant, row, projection);
   }
 
@@ -122,7 +130,7 @@ export class UsersService {
           ? { ...(await users.update(id, columns, doc)), groups: current.groups }
           : current;
         const groups = this.memberships([stored]);
-        // Last before COMMIT: the audit chain head stays locked until then (docs/PERFORMANCE.md).
+        // Same transaction as the change (AUD-01); queued, it travels with the COMMIT (TenantTx.beforeCommit).
         if (changed)
           await this.audit.record(tx, { action: 'user.replace', ...this.subject(stored, current) });
         return { row: stored, groups };
@@ -150,7 +158,7 @@ export class UsersService {
           stored = { ...(await users.update(id, columns, doc)), groups: current.groups };
         }
         const groups = this.memberships([stored]);
-        // Last before COMMIT: the audit chain head stays locked until then (docs/PERFORMANCE.md).
+        // Same transaction as the change (AUD-01); queued, it travels with the COMMIT (TenantTx.beforeCommit).
         if (result.changed)
           await this.audit.record(tx, { action: 'user.patch', ...this.subject(stored, current) });
         return { row: stored, groups };

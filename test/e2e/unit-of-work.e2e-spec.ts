@@ -1,8 +1,9 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource } from 'typeorm';
+import { sqlStateOf } from '../../src/database/database-errors';
 import { TenantTx, UnitOfWork } from '../../src/database/unit-of-work';
 import { createTestApp, givenTenant } from '../support/app';
-import { EMBEDDED } from '../support/database';
+import { EMBEDDED, ownerQuery } from '../support/database';
 
 describe('tenant-scoped unit of work (issue #2, SECURITY.md TEN-01/TEN-03)', () => {
   let app: NestExpressApplication;
@@ -75,13 +76,12 @@ describe('tenant-scoped unit of work (issue #2, SECURITY.md TEN-01/TEN-03)', () 
         [tx.tenantId, tx.tenantId],
       );
 
-    it("reads in the tenant's read-only transaction, whether its parameters are inlined or bound", async () => {
+    it("reads in the tenant's read-only transaction, with every value bound", async () => {
       const kund = await givenTenant(app);
       const unitOfWork = app.get(UnitOfWork);
-      // Only ids: written into the message with BEGIN and COMMIT (on node-postgres).
-      const [inlined] = await unitOfWork.run(kund.id, uuidOf, { singleStatement: true });
-      expect(inlined).toEqual({ t: kund.id, ro: 'on', id: kund.id });
-      // Text from outside is never inlined: the same statement bound, after its own BEGIN.
+      const [ids] = await unitOfWork.run(kund.id, uuidOf, { singleStatement: true });
+      expect(ids).toEqual({ t: kund.id, ro: 'on', id: kund.id });
+      // Text from outside travels as a bind parameter, in the same pipeline as BEGIN and COMMIT.
       const [bound] = await unitOfWork.run(
         kund.id,
         (tx) =>
@@ -154,6 +154,115 @@ describe('tenant-scoped unit of work (issue #2, SECURITY.md TEN-01/TEN-03)', () 
         ),
       ).rejects.toThrow('boom');
       expect(await displayName()).toBe('first');
+    });
+  });
+
+  describe('queued statements (issue #8: they travel with the next statement or the COMMIT)', () => {
+    const setup = async () => {
+      const kund = await givenTenant(app);
+      const names = async () =>
+        (
+          await ownerQuery<{ resource_name: string }>(
+            app,
+            `SELECT resource_name FROM audit_pending_events WHERE tenant_id = $1 AND action = 'uow.test'
+             UNION ALL SELECT resource_name FROM audit_events WHERE tenant_id = $1 AND action = 'uow.test'`,
+            [kund.id],
+          )
+        )
+          .map((row) => row.resource_name)
+          .sort();
+      // audit_pending_events takes any tenant event; nothing in the transaction reads it back.
+      const queue = (tx: TenantTx, name: string, onError?: (error: unknown) => unknown) =>
+        tx.beforeCommit(
+          `INSERT INTO audit_pending_events (tenant_id, actor_type, action, resource_name, outcome)
+           VALUES ($1, 'system', 'uow.test', $2, 'success')`,
+          [tx.tenantId, name],
+          onError,
+        );
+      return { kund, names, queue };
+    };
+    const readTenant = (tx: TenantTx) =>
+      tx.query<{ t: string }>(
+        `SELECT current_setting('app.tenant_id', true) AS t WHERE $1::uuid IS NOT NULL`,
+        [tx.tenantId],
+      );
+
+    it('commits a queued statement with the change, in order with the statements that follow it', async () => {
+      const { kund, names, queue } = await setup();
+      const seen = await app.get(UnitOfWork).run(
+        kund.id,
+        async (tx) => {
+          const [first] = await readTenant(tx);
+          await queue(tx, "o'brien; DROP TABLE tenants; --");
+          // The next statement sees the queued one: it went out first, in the same transaction.
+          const [count] = await tx.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM audit_pending_events WHERE tenant_id = $1 AND action = 'uow.test'`,
+            [tx.tenantId],
+          );
+          await queue(tx, 'with the commit');
+          return { tenant: first.t, count: count.n };
+        },
+        { opensWithFirstStatement: true },
+      );
+      expect(seen).toEqual({ tenant: kund.id, count: 1 });
+      expect(await names()).toEqual(["o'brien; DROP TABLE tenants; --", 'with the commit']);
+    });
+
+    it('writes nothing when the work fails after queueing, or when the queued statement itself fails', async () => {
+      const { kund, names, queue } = await setup();
+      const unitOfWork = app.get(UnitOfWork);
+      for (const options of [{}, { opensWithFirstStatement: true }]) {
+        await expect(
+          unitOfWork.run(
+            kund.id,
+            async (tx) => {
+              await readTenant(tx);
+              await queue(tx, 'never');
+              throw new Error('boom');
+            },
+            options,
+          ),
+        ).rejects.toThrow('boom');
+        // A queued statement that fails (actor_type is checked) fails the run with its own error, and the
+        // statement before it in the transaction is rolled back with it (REL-FAIL-01: no partial write).
+        await expect(
+          unitOfWork.run(
+            kund.id,
+            async (tx) => {
+              await readTenant(tx);
+              await queue(tx, 'rolled back');
+              await tx.beforeCommit(
+                `INSERT INTO audit_pending_events (tenant_id, actor_type, action, outcome)
+                 VALUES ($1, 'nobody', 'uow.test', 'success')`,
+                [tx.tenantId],
+                (error) => new Error(`mapped: ${sqlStateOf(error)}`),
+              );
+            },
+            options,
+          ),
+        ).rejects.toThrow('mapped: 23514');
+      }
+      expect(await names()).toEqual([]);
+      // The connections went back clean: the next run works.
+      const [row] = await unitOfWork.run(kund.id, readTenant, { singleStatement: true });
+      expect(row.t).toBe(kund.id);
+    });
+
+    it('rolls a queued statement back when the statement it travels with fails', async () => {
+      const { kund, names, queue } = await setup();
+      await expect(
+        app.get(UnitOfWork).run(
+          kund.id,
+          async (tx) => {
+            await readTenant(tx);
+            await queue(tx, 'before the failure');
+            // Fails in the database: the queued INSERT went out in the same round trip and is rolled back.
+            await tx.query(`SELECT 1 / 0 WHERE $1::uuid IS NOT NULL`, [tx.tenantId]);
+          },
+          { opensWithFirstStatement: true },
+        ),
+      ).rejects.toMatchObject({ driverError: { code: '22012' } });
+      expect(await names()).toEqual([]);
     });
   });
 });

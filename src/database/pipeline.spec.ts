@@ -1,0 +1,107 @@
+import * as pg from 'pg';
+import { Pipeline, PipelineClient, PipelineError } from './pipeline';
+
+/** What a pipeline writes, message by message, and how the write is grouped (cork … uncork = one write). */
+function fakeConnection() {
+  const wire: string[] = [];
+  const connection = {
+    stream: { cork: () => wire.push('cork'), uncork: () => wire.push('uncork') },
+    parse: (m: { text: string }) => wire.push(`parse ${m.text}`),
+    bind: (m: { values: unknown[]; valueMapper: (v: unknown) => unknown }) =>
+      wire.push(`bind ${JSON.stringify(m.values.map(m.valueMapper))}`),
+    describe: () => wire.push('describe'),
+    execute: () => wire.push('execute'),
+    sync: () => wire.push('sync'),
+    sendCopyFail: (message: string) => wire.push(`copyFail ${message}`),
+  };
+  return { wire, connection };
+}
+
+/** A client that submits at once and hands the pipeline to the test, which plays the server's answers. */
+function clientFor(connection: ReturnType<typeof fakeConnection>['connection']) {
+  let submitted: Pipeline | undefined;
+  const client: PipelineClient = {
+    query: (pipeline: Pipeline) => {
+      submitted = pipeline;
+      pipeline.submit(connection);
+    },
+  };
+  return { client, pipeline: () => submitted! };
+}
+
+const field = (name: string) => ({ name, dataTypeID: 23, format: 'text' });
+
+describe('Pipeline (issue #8: several bound statements, one round trip)', () => {
+  it('writes every statement as Parse/Bind/Describe/Execute with its values bound, and one Sync, in one write', () => {
+    const { wire, connection } = fakeConnection();
+    const { client } = clientFor(connection);
+    void Pipeline.run(client, [
+      { text: 'BEGIN', params: [] },
+      { text: 'SELECT $1::text', params: ["x'; DROP TABLE tenants; --"] },
+    ]);
+    expect(wire).toEqual([
+      'cork',
+      'parse BEGIN',
+      'bind []',
+      'describe',
+      'execute',
+      'parse SELECT $1::text',
+      `bind ["x'; DROP TABLE tenants; --"]`,
+      'describe',
+      'execute',
+      'sync',
+      'uncork',
+    ]);
+  });
+
+  it("answers each statement's rows, parsed with the client's types, once the server is ready again", async () => {
+    const { connection } = fakeConnection();
+    const { client, pipeline } = clientFor(connection);
+    const done = Pipeline.run(client, [
+      { text: 'BEGIN', params: [] },
+      { text: 'SELECT 1 AS n', params: [] },
+    ]);
+    const p = pipeline();
+    p.handleCommandComplete();
+    p.handleRowDescription({ fields: [field('n')] });
+    p.handleDataRow({ fields: ['41'] });
+    p.handleDataRow({ fields: ['42'] });
+    p.handleCommandComplete();
+    p.handleReadyForQuery();
+    await expect(done).resolves.toEqual([[], [{ n: 41 }, { n: 42 }]]);
+  });
+
+  it('names the statement that failed, and keeps errors that are not the server’s as they are', async () => {
+    const { connection } = fakeConnection();
+    const { client, pipeline } = clientFor(connection);
+    const statements = [
+      { text: 'BEGIN', params: [] },
+      { text: 'SELECT 1 / 0', params: [] },
+      { text: 'COMMIT', params: [] },
+    ];
+    const failed = Pipeline.run(client, statements);
+    pipeline().handleCommandComplete();
+    const serverError = new pg.DatabaseError('division by zero', 0, 'error');
+    pipeline().handleError(serverError);
+    // pg's read timeout may report again after the server answered: the first answer stands.
+    pipeline().handleReadyForQuery();
+    await expect(failed).rejects.toEqual(expect.any(PipelineError));
+    await failed.catch((error: PipelineError) => {
+      expect(error.index).toBe(1);
+      expect(error.cause).toBe(serverError);
+    });
+
+    const lost = Pipeline.run(client, statements);
+    const socketError = new Error('Connection terminated unexpectedly');
+    pipeline().handleError(socketError);
+    await expect(lost).rejects.toBe(socketError);
+  });
+
+  it('refuses COPY, which it never sends', () => {
+    const { wire, connection } = fakeConnection();
+    const { client, pipeline } = clientFor(connection);
+    void Pipeline.run(client, [{ text: 'SELECT 1', params: [] }]);
+    pipeline().handleCopyInResponse(connection);
+    expect(wire[wire.length - 1]).toMatch(/^copyFail/);
+  });
+});
