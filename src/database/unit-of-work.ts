@@ -60,7 +60,8 @@ export class TenantTx {
 
   /** For repositories built on TypeORM; a run that opens with its first statement must send that one by `query`. */
   get manager(): EntityManager {
-    if (!this.open || this.done) throw new Error('This run opens its transaction with its first tx.query');
+    if (!this.open || this.wiring.singleStatement)
+      throw new Error('This run opens its transaction with its first tx.query');
     return this.entityManager;
   }
 

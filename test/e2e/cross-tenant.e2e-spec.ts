@@ -1,6 +1,7 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import type { Test } from 'supertest';
 import { RequestFailureRecorder } from '../../src/audit/request-failures';
+import { AuditService } from '../../src/audit/audit.service';
 import { admin, createTestApp, givenStaffToken, givenTenant, GivenTenant, scim } from '../support/app';
 import { EMBEDDED, ownerQuery } from '../support/database';
 import { ENTERPRISE, entraGroup, entraUser, memberValues, patchOp } from '../support/scim-fixtures';
@@ -162,6 +163,9 @@ describe.each(MODES)('cross-tenant isolation (TEN-06), %s', (_mode, env) => {
   /** Every row of acme's, as the owner sees it: tenant tables, audit trail included. */
   const acmeRows = async () => {
     await w.app.get(RequestFailureRecorder).flush();
+    // Every committed event in the chain first: sealing runs after a short pause (SEAL_DELAY_MS), and a snapshot
+    // taken inside it would see the chain move later.
+    await w.app.get(AuditService).seal(w.acme.id);
     const tables = ['scim_users', 'scim_groups', 'scim_group_members', 'audit_events', 'audit_chain_heads'];
     const rows = await Promise.all(
       tables.map((table) =>
