@@ -32,6 +32,8 @@ const MEMBERS: JoinStorage = {
 export const GROUP_FILTER_STORAGE: FilterStorage = {
   attributes: { ...GROUP_COLUMNS, members: MEMBERS },
   document: 'g.doc',
+  // The primary key and scim_groups_display_name_key (tenant_id, display_name_key).
+  unique: ['id', 'displayName'],
 };
 
 /**

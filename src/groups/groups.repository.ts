@@ -74,7 +74,8 @@ export class GroupsRepository {
   }
 
   /** One page of groups matching the filter, in a stable order, and the total (RFC 7644 §3.4.2). */
-  async list(params: ListParams): Promise<{ total: number; rows: GroupRow[] }> {
+  /** A page of groups and the total (RFC 7644 §3.4.2); a `uniqueLookup` (isUniqueLookup) is one statement. */
+  async list(params: ListParams, uniqueLookup = false): Promise<{ total: number; rows: GroupRow[] }> {
     const where = params.filter
       ? compileFilter(params.filter, GROUP_FILTER_STORAGE, { firstParam: 2 })
       : null;
@@ -97,7 +98,7 @@ export class GroupsRepository {
         `${SELECT} WHERE ${condition} ORDER BY ${order} LIMIT $${next} OFFSET $${next + 1}`,
         [...filterParams, params.count, params.startIndex - 1],
       );
-    return pageWithTotal(params, page, count);
+    return pageWithTotal(params, page, count, uniqueLookup);
   }
 
   private query<T>(sql: string, params: unknown[]): Promise<T[]> {

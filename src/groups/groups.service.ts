@@ -7,6 +7,7 @@ import { TenantTx, UnitOfWork } from '../database/unit-of-work';
 import {
   applyPatch,
   buildListResponse,
+  isUniqueLookup,
   buildMeta,
   deepEqual,
   JsonObject,
@@ -31,6 +32,7 @@ import {
 import { isReturned } from '../scim/scim-params';
 import { SchemaRegistryService } from '../scim/schema-registry.service';
 import type { Tenant } from '../tenants/tenant.entity';
+import { GROUP_FILTER_STORAGE } from './group-storage';
 import { GroupMembersRepository, MemberRow } from './group-members.repository';
 import { GroupColumns, GroupRow, GroupsRepository } from './groups.repository';
 import { memberChanges, subject } from './group-audit';
@@ -76,10 +78,12 @@ export class GroupsService {
     const registry = this.registries.for(tenant);
     const params = parseListParams(query, registry, GROUP);
     const withMembers = isReturned(registry, GROUP, params, MEMBERS);
+    // Entra's `displayName eq "…"` lookup without members is one statement, its COMMIT travelling with it.
+    const uniqueLookup = isUniqueLookup(params, GROUP_FILTER_STORAGE);
     const { total, rows, members } = await this.unitOfWork.run(
       tenant.id,
       async (tx) => {
-        const page = await new GroupsRepository(tx).list(params);
+        const page = await new GroupsRepository(tx).list(params, uniqueLookup);
         // One query for the whole page's members (never one per group), and none at all when they are excluded.
         const memberRows = withMembers
           ? await new GroupMembersRepository(tx).firstMembers(
@@ -89,7 +93,7 @@ export class GroupsService {
           : [];
         return { ...page, members: membersByGroup(memberRows) };
       },
-      { readOnly: true },
+      { readOnly: true, singleStatement: uniqueLookup && !withMembers },
     );
     const resources = rows.map((row) =>
       projectResource(

@@ -28,7 +28,12 @@ export const USER_COLUMNS = {
   [`${SCHEMA_URNS.enterpriseUser}:manager.value`]: column('u.manager_id::text', 'string', true),
 } as const satisfies Record<string, ColumnStorage>;
 
-export const USER_FILTER_STORAGE: FilterStorage = { attributes: USER_COLUMNS, document: 'u.doc' };
+export const USER_FILTER_STORAGE: FilterStorage = {
+  attributes: USER_COLUMNS,
+  document: 'u.doc',
+  // The primary key and scim_users_user_name_key (tenant_id, user_name_key).
+  unique: ['id', 'userName'],
+};
 
 /** ORDER BY expression for sortBy: userName sorts on the name as sent, not on its case-folded key. */
 export function userSortExpression(attribute: ResolvedAttribute): string {

@@ -137,8 +137,15 @@ export class UsersRepository {
     return rows[0] ?? null;
   }
 
-  /** One page of users matching the filter, in a stable order, and the total (RFC 7644 §3.4.2). */
-  async list(params: ListParams, withGroups = false): Promise<{ total: number; rows: UserRow[] }> {
+  /**
+   * One page of users matching the filter, in a stable order, and the total (RFC 7644 §3.4.2); a `uniqueLookup`
+   * (isUniqueLookup) is one statement.
+   */
+  async list(
+    params: ListParams,
+    withGroups = false,
+    uniqueLookup = false,
+  ): Promise<{ total: number; rows: UserRow[] }> {
     const where = params.filter ? compileFilter(params.filter, USER_FILTER_STORAGE, { firstParam: 2 }) : null;
     const filterParams = where?.params ?? [];
     const param = (value: unknown) => `$${filterParams.push(value) + 1}`;
@@ -170,7 +177,7 @@ export class UsersRepository {
         `${selectOf(withGroups)} WHERE ${condition} ORDER BY ${order} LIMIT $${next} OFFSET $${next + 1}`,
         [...filterParams, params.count, params.startIndex - 1],
       );
-    return pageWithTotal(params, page, count);
+    return pageWithTotal(params, page, count, uniqueLookup);
   }
 
   private query<T>(sql: string, params: unknown[]): Promise<T[]> {

@@ -9,6 +9,7 @@ import {
   applyPatch,
   buildListResponse,
   buildMeta,
+  isUniqueLookup,
   JsonObject,
   ListResponse,
   parseListParams,
@@ -29,6 +30,7 @@ import {
 import { SchemaRegistryService } from '../scim/schema-registry.service';
 import type { Tenant } from '../tenants/tenant.entity';
 import { patchable, toStorage, unchanged, withManager } from './user-document';
+import { USER_FILTER_STORAGE } from './user-storage';
 import { UserGroupRow, UserRow, UsersRepository } from './users.repository';
 
 const USER = 'User';
@@ -58,14 +60,16 @@ export class UsersService {
   async list(tenant: Tenant, query: unknown): Promise<ListResponse> {
     const registry = this.registries.for(tenant);
     const params = parseListParams(query, registry, USER);
+    // Entra's `userName eq "…"` lookup is one statement, so its COMMIT travels with it (UnitOfWork.singleStatement).
+    const uniqueLookup = isUniqueLookup(params, USER_FILTER_STORAGE);
     const { total, rows, groups } = await this.unitOfWork.run(
       tenant.id,
       async (tx) => {
         const users = this.repository(tx);
-        const page = await users.list(params, this.wantsGroups(tenant, params));
+        const page = await users.list(params, this.wantsGroups(tenant, params), uniqueLookup);
         return { ...page, groups: this.memberships(page.rows) };
       },
-      { readOnly: true },
+      { readOnly: true, singleStatement: uniqueLookup },
     );
     const resources = rows.map((row) =>
       projectResource(this.render(tenant, registry, row, groups), registry, USER, params),

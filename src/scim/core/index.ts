@@ -27,6 +27,7 @@ export { evaluateFilter, matchesFilter } from './filter/filter.evaluator';
 export {
   compileFilter,
   escapeLike,
+  matchesAtMostOne,
   type FilterStorage,
   type ColumnStorage,
   type JoinStorage,
@@ -44,6 +45,7 @@ export { buildMeta, resourceLocation, weakEtag, parseEtag, type MetaInput } from
 export { buildListResponse, type ListResponse } from './serializer/list-response';
 export {
   parseListParams,
+  isUniqueLookup,
   pageWithTotal,
   totalFromPage,
   type ListParams,

@@ -42,6 +42,8 @@ export interface FilterStorage {
   readonly attributes: Readonly<Record<string, ColumnStorage | JoinStorage>>;
   /** The jsonb column holding the resource document, for every attribute without its own storage. */
   readonly document?: string;
+  /** Attributes a unique index of the tenant covers: their `eq` matches at most one resource (`matchesAtMostOne`). */
+  readonly unique?: readonly string[];
 }
 
 export interface SqlFragment {
@@ -62,6 +64,24 @@ export function compileFilter(
   const compiler = new SqlCompiler(storage, options.firstParam ?? 1);
   const sql = compiler.compile(filter, { kind: 'root' });
   return { sql, params: compiler.params };
+}
+
+/**
+ * True when the filter matches at most one resource: one of its top-level conjuncts is `eq` with a string on an
+ * attribute that a unique index covers (FilterStorage.unique: id, userName, a group's displayName, each compared
+ * through the indexed key). Entra's lookups (`userName eq "…"`, ENTRA.md E3) are such filters: their page is their
+ * whole result, so the list needs no count and can read in one statement (issue #8).
+ */
+export function matchesAtMostOne(filter: ResolvedFilter, storage: FilterStorage): boolean {
+  const unique = new Set((storage.unique ?? []).map((path) => path.toLowerCase()));
+  const pins = (node: ResolvedFilter): boolean =>
+    node.kind === 'and'
+      ? pins(node.left) || pins(node.right)
+      : node.kind === 'compare' &&
+        node.op === 'eq' &&
+        typeof node.value === 'string' &&
+        unique.has(node.path.path.toLowerCase());
+  return pins(filter);
 }
 
 /** LIKE metacharacters are literal in SCIM co/sw/ew (H-37); `\` is the ESCAPE character. */

@@ -2,7 +2,7 @@ import { ScimError } from '../errors/scim-error';
 import { MAX_RESULTS } from '../limits';
 import { createDefaultRegistry } from '../schema/schema.registry';
 import { buildListResponse } from './list-response';
-import { pageWithTotal, parseListParams, totalFromPage } from './list-params';
+import { isUniqueLookup, pageWithTotal, parseListParams, totalFromPage } from './list-params';
 import { buildMeta, parseEtag, weakEtag } from './meta';
 
 const registry = createDefaultRegistry();
@@ -155,5 +155,42 @@ describe('pageWithTotal', () => {
       rows: [],
     });
     expect(page).not.toHaveBeenCalled();
+  });
+});
+
+describe('isUniqueLookup (issue #8: a lookup by a unique attribute reads in one statement)', () => {
+  const storage = { attributes: {}, unique: ['id', 'userName'] };
+  const lookup = (query: Record<string, unknown>) => isUniqueLookup(parse(query), storage);
+
+  it("holds for Entra's userName eq lookup, also with more conditions, on the first page", () => {
+    expect(lookup({ filter: 'userName eq "a@contoso.com"' })).toBe(true);
+    expect(lookup({ filter: 'USERNAME eq "a@contoso.com" and active eq true' })).toBe(true);
+    expect(lookup({ filter: 'active eq true and id eq "0b6b3c1e-8f3a-4f7e-9a55-3c2d1e0f9a8b"' })).toBe(true);
+  });
+
+  it('fails for anything that may match more than one, past the first page, or without a page', () => {
+    for (const filter of [
+      'userName ne "a"',
+      'userName sw "a"',
+      'userName eq "a" or userName eq "b"',
+      'not (userName eq "a")',
+      'externalId eq "a"',
+      'emails[value eq "a"]',
+    ])
+      expect(lookup({ filter })).toBe(false);
+    expect(lookup({})).toBe(false);
+    expect(lookup({ filter: 'userName eq "a"', startIndex: '2' })).toBe(false);
+    expect(lookup({ filter: 'userName eq "a"', count: '0' })).toBe(false);
+  });
+
+  it('takes the total from the page, even a full one, without counting', async () => {
+    const count = jest.fn(() => Promise.resolve(7));
+    expect(
+      await pageWithTotal({ startIndex: 1, count: 1 }, () => Promise.resolve(['a']), count, true),
+    ).toEqual({
+      total: 1,
+      rows: ['a'],
+    });
+    expect(count).not.toHaveBeenCalled();
   });
 });

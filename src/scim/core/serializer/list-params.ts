@@ -1,6 +1,7 @@
 import { ScimError } from '../errors/scim-error';
 import { parseFilter } from '../filter/filter.parser';
 import { resolveFilter, type ResolvedFilter } from '../filter/filter.resolver';
+import { matchesAtMostOne, type FilterStorage } from '../filter/filter.sql';
 import { MAX_RESULTS } from '../limits';
 import type { ResolvedAttribute, SchemaRegistry } from '../schema/schema.registry';
 import { isJsonObject } from '../schema/schema.types';
@@ -130,13 +131,31 @@ export function totalFromPage(
   return undefined;
 }
 
-/** A page and its total (RFC 7644 §3.4.2): the count runs only when the page cannot tell the total. */
+/**
+ * The first page of a filter that matches at most one resource (`matchesAtMostOne`): the page is the whole result,
+ * so its length is the total. Entra's lookups are such lists; they read in one statement (issue #8).
+ */
+export function isUniqueLookup(params: ListParams, storage: FilterStorage): boolean {
+  return (
+    params.count > 0 &&
+    params.startIndex === 1 &&
+    params.filter !== undefined &&
+    matchesAtMostOne(params.filter, storage)
+  );
+}
+
+/**
+ * A page and its total (RFC 7644 §3.4.2): the count runs only when the page cannot tell the total; `uniqueLookup`
+ * (isUniqueLookup) says the page is the whole result.
+ */
 export async function pageWithTotal<R>(
   params: Pick<ListParams, 'startIndex' | 'count'>,
   page: () => Promise<R[]>,
   count: () => Promise<number>,
+  uniqueLookup = false,
 ): Promise<{ total: number; rows: R[] }> {
   if (params.count === 0) return { total: await count(), rows: [] };
   const rows = await page();
+  if (uniqueLookup) return { total: rows.length, rows };
   return { total: totalFromPage(params, rows.length) ?? (await count()), rows };
 }
