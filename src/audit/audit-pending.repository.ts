@@ -45,32 +45,35 @@ export class AuditPendingRepository {
   }
 
   /**
-   * Locks the tenant's chain head for the rest of the transaction (AUD-03) and lets this transaction move pending
-   * rows (the transaction-local app.audit_sealing their trigger checks, AUD-02), in one round trip. Null when the
-   * tenant has no head yet (AuditRepository.lockHead creates it).
+   * Locks the tenant's chain head for the rest of the transaction (AUD-03), lets this transaction move pending rows
+   * (the transaction-local app.audit_sealing their trigger checks, AUD-02), and reads the oldest `limit` committed
+   * pending events in sealing order: two statements in one round trip. The read runs after the lock is granted,
+   * on a snapshot of its own, so it sees every event committed before then. Head null when the tenant has none
+   * yet (AuditRepository.lockHead creates it).
    */
-  async lockHead(
-    manager: EntityManager,
-    tenantId: string,
-  ): Promise<{ lastSeq: string; lastHash: string } | null> {
-    const rows = await manager.query<{ lastSeq: string; lastHash: string }[]>(
-      `SELECT last_seq::text AS "lastSeq", last_hash AS "lastHash", set_config('app.audit_sealing', 'on', true)
-       FROM audit_chain_heads WHERE tenant_id = $1 FOR UPDATE`,
-      [tenantId],
-    );
-    return rows[0] ?? null;
-  }
-
-  /** The oldest committed pending events of a tenant, in sealing order. */
-  async oldest(manager: EntityManager, tenantId: string, limit: number): Promise<PendingEvent[]> {
-    return manager.query<PendingEvent[]>(
-      `SELECT id::text AS id, tenant_id::text AS "tenantId", ${OCCURRED_AT} AS "occurredAt",
-         request_id AS "requestId", source_ip AS "sourceIp", actor_type AS "actorType", actor_id AS "actorId",
-         actor_name AS "actorName", action, resource_type AS "resourceType", resource_id AS "resourceId",
-         resource_name AS "resourceName", outcome, status, scim_type AS "scimType", changes, request
-       FROM audit_pending_events WHERE tenant_id = $1 ORDER BY occurred_at, id LIMIT $2`,
-      [tenantId, limit],
-    );
+  async lockHeadAndReadOldest(
+    tx: TenantTx,
+    limit: number,
+  ): Promise<{ head: { lastSeq: string; lastHash: string } | null; oldest: PendingEvent[] }> {
+    const [heads, oldest] = await tx.queryAll([
+      {
+        text: `SELECT last_seq::text AS "lastSeq", last_hash AS "lastHash", set_config('app.audit_sealing', 'on', true)
+          FROM audit_chain_heads WHERE tenant_id = $1 FOR UPDATE`,
+        params: [tx.tenantId],
+      },
+      {
+        text: `SELECT id::text AS id, tenant_id::text AS "tenantId", ${OCCURRED_AT} AS "occurredAt",
+            request_id AS "requestId", source_ip AS "sourceIp", actor_type AS "actorType", actor_id AS "actorId",
+            actor_name AS "actorName", action, resource_type AS "resourceType", resource_id AS "resourceId",
+            resource_name AS "resourceName", outcome, status, scim_type AS "scimType", changes, request
+          FROM audit_pending_events WHERE tenant_id = $1 ORDER BY occurred_at, id LIMIT $2`,
+        params: [tx.tenantId, limit],
+      },
+    ]);
+    return {
+      head: (heads[0] as { lastSeq: string; lastHash: string } | undefined) ?? null,
+      oldest: oldest as PendingEvent[],
+    };
   }
 
   /**

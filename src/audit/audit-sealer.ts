@@ -138,7 +138,11 @@ export class AuditSealer implements OnApplicationBootstrap, BeforeApplicationShu
       do {
         if (pauseMs > 0) await this.pause(tenantId, pauseMs);
         this.again.delete(tenantId);
-        while ((await this.unitOfWork.run(tenantId, (tx) => this.sealBatch(tx))) === SEAL_BATCH);
+        while (
+          (await this.unitOfWork.run(tenantId, (tx) => this.sealBatch(tx), {
+            opensWithFirstStatement: true,
+          })) === SEAL_BATCH
+        );
         pauseMs = SEAL_DELAY_MS;
       } while (this.again.has(tenantId));
     } catch (error) {
@@ -162,18 +166,20 @@ export class AuditSealer implements OnApplicationBootstrap, BeforeApplicationShu
     });
   }
 
-  /** One transaction: lock the head, link the oldest pending events after it, move them and the head. */
+  /**
+   * One transaction: lock the head and read the oldest pending events (one round trip, with BEGIN), link them after
+   * the head, move them and the head.
+   */
   private async sealBatch(tx: TenantTx): Promise<number> {
-    let head = await this.pending.lockHead(tx.manager, tx.tenantId);
+    let { head, oldest: batch } = await this.pending.lockHeadAndReadOldest(tx, SEAL_BATCH);
     if (!head) {
       // A tenant's first events; or a tenant deleted meanwhile, whose head and events are gone: nothing to create.
-      if ((await this.pending.oldest(tx.manager, tx.tenantId, 1)).length === 0) return 0;
+      if (batch.length === 0) return 0;
       await this.events.lockHead(tx.manager, { tenantId: tx.tenantId });
-      head = await this.pending.lockHead(tx.manager, tx.tenantId);
+      ({ head, oldest: batch } = await this.pending.lockHeadAndReadOldest(tx, SEAL_BATCH));
       if (!head) return 0;
     }
     // Read under the lock: another instance's sealer may have moved some meanwhile.
-    const batch = await this.pending.oldest(tx.manager, tx.tenantId, SEAL_BATCH);
     if (batch.length === 0) return 0;
     let seq = BigInt(head.lastSeq);
     let prevHash = head.lastHash;

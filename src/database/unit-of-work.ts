@@ -72,15 +72,28 @@ export class TenantTx {
 
   /** Rows of a statement, also for UPDATE/DELETE … RETURNING (for which TypeORM answers [rows, count]). */
   async query<T>(sql: string, params: unknown[]): Promise<T[]> {
+    return (await this.queryAll([{ text: sql, params }]))[0] as T[];
+  }
+
+  /**
+   * Several statements in one round trip, in order (each sees what the ones before it did), with whatever is
+   * queued before them; the rows of each. On the embedded database they go one by one.
+   */
+  async queryAll(statements: Statement[]): Promise<unknown[][]> {
     if (this.done) throw new Error('A single-statement run sends one statement');
     this.done = this.wiring.singleStatement;
-    const statement: Queued = { text: this.statementText(sql), params };
-    if (this.queued.length === 0 || !this.wiring.client) return this.direct<T>(statement);
-    const batch = [...this.takeQueued(), statement];
+    const own: Queued[] = statements.map(({ text, params }) => ({ text: this.statementText(text), params }));
+    if (!this.wiring.client || (this.queued.length === 0 && own.length === 1)) {
+      const results: unknown[][] = [];
+      for (const statement of own) results.push(await this.direct(statement));
+      return results;
+    }
+    const batch = [...this.takeQueued(), ...own];
     if (this.done) batch.push(COMMIT);
     const results = await this.pipeline(batch);
     if (this.done) this.open = false;
-    return results[batch.indexOf(statement)] as T[];
+    const first = batch.indexOf(own[0]);
+    return results.slice(first, first + own.length);
   }
 
   /**

@@ -31,7 +31,7 @@ import { SchemaRegistryService } from '../scim/schema-registry.service';
 import type { Tenant } from '../tenants/tenant.entity';
 import { patchable, toStorage, unchanged, withManager } from './user-document';
 import { USER_FILTER_STORAGE } from './user-storage';
-import { UserGroupRow, UserRow, UsersRepository } from './users.repository';
+import { LockedUserRow, UserGroupRow, UserRow, UsersRepository } from './users.repository';
 
 const USER = 'User';
 /** Direct memberships per user id, when the response shows `groups`. */
@@ -131,7 +131,7 @@ export class UsersService {
         const changed = !unchanged(current, columns, doc);
         // groups is read-only (RFC 7643 §4.1.2): the memberships read with the locked row still hold.
         const stored = changed
-          ? { ...(await users.update(id, columns, doc)), groups: current.groups }
+          ? { ...(await users.updateAtCommit(current, columns, doc)), groups: current.groups }
           : current;
         const groups = this.memberships([stored]);
         // Same transaction as the change (AUD-01); queued, it travels with the COMMIT (TenantTx.beforeCommit).
@@ -156,10 +156,10 @@ export class UsersService {
         const { visible, hidden } = this.split(tenant, patchable(current));
         const result = applyPatch(visible, body, registry, USER);
         // A no-op PATCH changes neither version nor lastModified (issue #4).
-        let stored = current;
+        let stored: UserRow = current;
         if (result.changed) {
           const { columns, doc } = this.toStorage(result.resource, hidden);
-          stored = { ...(await users.update(id, columns, doc)), groups: current.groups };
+          stored = { ...(await users.updateAtCommit(current, columns, doc)), groups: current.groups };
         }
         const groups = this.memberships([stored]);
         // Same transaction as the change (AUD-01); queued, it travels with the COMMIT (TenantTx.beforeCommit).
@@ -195,8 +195,8 @@ export class UsersService {
     id: string,
     ifMatch: string | undefined,
     withGroups = false,
-  ): Promise<UserRow> {
-    const current = await users.findById(id, { forUpdate: true, withGroups });
+  ): Promise<LockedUserRow> {
+    const current = await users.lock(id, { withGroups });
     if (!current) throw notFound(USER, id);
     checkIfMatch(ifMatch, current.version);
     return current;

@@ -319,6 +319,43 @@ describe('SCIM Users: what Entra does (issue #4, ENTRA.md E2–E13)', () => {
   });
 
   describe('versions and ETags (RFC 7644 §3.14, REL-CONC-03)', () => {
+    // The UPDATE travels with the COMMIT (issue #8): the response is built without reading the row back.
+    it('answers a PATCH and a PUT with exactly the user a later GET reads, one version on', async () => {
+      const user = await create();
+      const patched = await scim(app, kund)
+        .patch(`/api/scim/Users/${user.id}`)
+        .send(patchOp({ op: 'Replace', path: 'title', value: 'CTO' }))
+        .expect(200);
+      expect(patched.body.meta.version).not.toBe(user.meta.version);
+      expect(patched.headers.etag).toBe(patched.body.meta.version);
+      expect((await scim(app, kund).get(`/api/scim/Users/${user.id}`).expect(200)).body).toEqual(
+        patched.body,
+      );
+      const put = await scim(app, kund)
+        .put(`/api/scim/Users/${user.id}`)
+        .send(entraUser({ userName: user.userName, title: 'CEO' }))
+        .expect(200);
+      expect(put.body.meta.version).not.toBe(patched.body.meta.version);
+      expect(put.body.meta.lastModified >= patched.body.meta.lastModified).toBe(true);
+      expect((await scim(app, kund).get(`/api/scim/Users/${user.id}`).expect(200)).body).toEqual(put.body);
+    });
+
+    it('refuses a PATCH to a taken userName with 409 and changes nothing', async () => {
+      const [user, other] = [await create(), await create()];
+      const res = await scim(app, kund)
+        .patch(`/api/scim/Users/${user.id}`)
+        .send(
+          patchOp(
+            { op: 'Replace', path: 'title', value: 'Changed' },
+            { op: 'Replace', path: 'userName', value: other.userName.toUpperCase() },
+          ),
+        )
+        .expect(409);
+      expect(res.body).toMatchObject({ schemas: [SCIM_ERROR_SCHEMA], scimType: 'uniqueness' });
+      const read = await scim(app, kund).get(`/api/scim/Users/${user.id}`).expect(200);
+      expect(read.body).toEqual(user);
+    });
+
     it('keeps version and lastModified on a no-op PATCH', async () => {
       const user = await create();
       const res = await scim(app, kund)
