@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { rowsOf, TenantTx } from '../database/unit-of-work';
+import { sqlStateOf } from '../database/database-errors';
+import { TenantTx } from '../database/unit-of-work';
 import type { AuditEvent } from './audit.types';
 
 /** An event written by its change's transaction, waiting to be linked into the chain (CreateAuditPendingEvents). */
@@ -77,13 +78,17 @@ export class AuditPendingRepository {
   }
 
   /**
-   * Moves the events into audit_events with their seq and hashes, and moves the head, in one statement. The
-   * caller holds the head's row lock (`lockHead`, which also allows the delete); the rows are copied inside the database, so what is stored is what was
-   * read and hashed (an UPDATE of a pending row is refused by its trigger).
+   * Moves the events into audit_events with their seq and hashes, and moves the head, in one statement that travels
+   * with the COMMIT (TenantTx.beforeCommit, issue #8). The caller holds the head's row lock
+   * (`lockHeadAndReadOldest`, which also allows the delete); the rows are copied inside the database, so what is
+   * stored is what was read and hashed (an UPDATE of a pending row is refused by its trigger).
    */
-  async seal(manager: EntityManager, tenantId: string, sealed: Sealed[]): Promise<void> {
+  async seal(tx: TenantTx, sealed: Sealed[]): Promise<void> {
     const last = sealed[sealed.length - 1];
-    const result = await manager.query<unknown[]>(
+    // Every event moved, or none: a pending row cannot vanish under the head's lock, but never leave a gap. A count
+    // that differs sets last_seq to NULL, which its NOT NULL refuses: the statement fails, so the COMMIT behind it
+    // never runs.
+    await tx.beforeCommit(
       `WITH link AS (
          SELECT * FROM unnest($2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[])
            AS l(id, seq, occurred_at, prev_hash, row_hash)),
@@ -96,11 +101,11 @@ export class AuditPendingRepository {
          INSERT INTO audit_events (tenant_id, seq, occurred_at, ${EVENT_COLUMNS}, prev_hash, row_hash)
          SELECT tenant_id, seq, at::timestamptz, ${EVENT_COLUMNS}, prev_hash, row_hash FROM moved
          RETURNING seq)
-       UPDATE audit_chain_heads SET last_seq = $7::bigint, last_hash = $8
-       WHERE tenant_id = $1 AND (SELECT count(*) FROM chained) = $9
-       RETURNING last_seq`,
+       UPDATE audit_chain_heads
+       SET last_seq = CASE WHEN (SELECT count(*) FROM chained) = $9 THEN $7::bigint END, last_hash = $8
+       WHERE tenant_id = $1`,
       [
-        tenantId,
+        tx.tenantId,
         sealed.map((s) => s.id),
         sealed.map((s) => s.seq),
         sealed.map((s) => s.occurredAt),
@@ -110,10 +115,11 @@ export class AuditPendingRepository {
         last.rowHash,
         sealed.length,
       ],
+      (error) =>
+        sqlStateOf(error) === '23502'
+          ? new Error(`Sealing ${sealed.length} audit events of tenant ${tx.tenantId} failed`)
+          : error,
     );
-    // Every event moved, or none: a pending row cannot vanish under the head's lock, but never leave a gap.
-    if (rowsOf(result).length !== 1)
-      throw new Error(`Sealing ${sealed.length} audit events of tenant ${tenantId} failed`);
   }
 
   /**

@@ -190,7 +190,7 @@ export class AuditSealer implements OnApplicationBootstrap, BeforeApplicationShu
       prevHash = rowHash;
       return link;
     });
-    await this.pending.seal(tx.manager, tx.tenantId, sealed);
+    await this.pending.seal(tx, sealed);
     return batch.length;
   }
 

@@ -1,5 +1,7 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource } from 'typeorm';
+import { randomUUID } from 'node:crypto';
+import { AuditPendingRepository } from '../../src/audit/audit-pending.repository';
 import { AuditRetentionJob } from '../../src/audit/audit-retention.job';
 import { AuditSealer } from '../../src/audit/audit-sealer';
 import { AuditService } from '../../src/audit/audit.service';
@@ -106,6 +108,33 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
     ]);
     expect(pending).toHaveLength(0);
     expect(await audit.verify({ tenantId: kund.id })).toMatchObject({ valid: true, checked: CONCURRENT + 2 });
+  });
+
+  it('never moves the head past events it did not move: the sealing fails whole (AUD-03, no gap)', async () => {
+    const kund = await givenTenant(app);
+    const before = await seqsOf(kund);
+    const pending = app.get(AuditPendingRepository);
+    await expect(
+      app.get(UnitOfWork).run(
+        kund.id,
+        async (tx) => {
+          const { head } = await pending.lockHeadAndReadOldest(tx, 10);
+          // An id no pending row has: nothing moves, so the count differs from the links given.
+          await pending.seal(tx, [
+            {
+              id: randomUUID(),
+              seq: String(BigInt(head!.lastSeq) + 1n),
+              occurredAt: new Date().toISOString(),
+              prevHash: head!.lastHash,
+              rowHash: 'f'.repeat(64),
+            },
+          ]);
+        },
+        { opensWithFirstStatement: true },
+      ),
+    ).rejects.toThrow('Sealing 1 audit events');
+    expect(await seqsOf(kund)).toEqual(before);
+    expect(await audit.verify({ tenantId: kund.id })).toMatchObject({ valid: true });
   });
 
   it('detects a row changed in the database at its seq (AUD-04)', async () => {
