@@ -5,6 +5,9 @@ import type { TenantTx } from '../database/unit-of-work';
 import type { ChainedEvent, ChainHead } from './audit-hash';
 import type { AuditEvent, AuditQuery } from './audit.types';
 
+/** Runs one statement in the caller's transaction; its rows. */
+export type SqlQuery = (sql: string, params: unknown[]) => Promise<unknown[]>;
+
 /** A tenant's chain, or the one global chain of staff-token events (see the migration). */
 export type ChainRef = { tenantId: string } | 'staff';
 
@@ -84,10 +87,9 @@ export class AuditRepository {
     return rows[0];
   }
 
-  async tokenName(manager: EntityManager, keyId: string): Promise<string | null> {
-    const rows = await manager.query<{ name: string }[]>(`SELECT name FROM api_keys WHERE key_id = $1`, [
-      keyId,
-    ]);
+  /** A token's name, read through the caller's transaction (`query`: TenantTx.query or a manager's). */
+  async tokenName(query: SqlQuery, keyId: string): Promise<string | null> {
+    const rows = (await query(`SELECT name FROM api_keys WHERE key_id = $1`, [keyId])) as { name: string }[];
     return rows[0]?.name ?? null;
   }
 

@@ -5,7 +5,7 @@ import { RequestContextStore } from '../common/request-context';
 import { TenantTx, UnitOfWork } from '../database/unit-of-work';
 import { chainHash, ChainVerifier } from './audit-hash';
 import { AuditSealer, EventFields } from './audit-sealer';
-import { AuditRepository, ChainRef } from './audit.repository';
+import { AuditRepository, ChainRef, SqlQuery } from './audit.repository';
 import type {
   AuditActor,
   AuditEvent,
@@ -62,12 +62,18 @@ export class AuditService {
 
   /** Records a tenant event in `tx` (from `UnitOfWork.run`); throws, and so rolls the change back, if it fails. */
   async record(tx: TenantTx, input: AuditEventInput): Promise<void> {
-    await this.sealer.enqueue(tx, await this.fieldsOf(tx, input, this.requestContext()));
+    const fields = await this.fieldsOf((sql, params) => tx.query(sql, params), input, this.requestContext());
+    await this.sealer.enqueue(tx, fields);
   }
 
   /** Records a staff-token event (no tenant) in the global staff chain, in the caller's transaction. */
   async recordStaff(tx: GlobalTx, input: AuditEventInput): Promise<AuditEventRef> {
-    return this.append(tx, 'staff', await this.fieldsOf(tx, input, this.requestContext()));
+    const fields = await this.fieldsOf(
+      (sql, params) => tx.manager.query(sql, params),
+      input,
+      this.requestContext(),
+    );
+    return this.append(tx, 'staff', fields);
   }
 
   /** A failed SCIM request, in a transaction of its own: the request's own transaction has rolled back. */
@@ -187,13 +193,18 @@ export class AuditService {
     return verifier.result();
   }
 
-  private async fieldsOf(tx: GlobalTx, input: AuditEventInput, context: RecordContext): Promise<EventFields> {
+  /** `query` runs in the event's own transaction (TenantTx.query flushes what the run has queued). */
+  private async fieldsOf(
+    query: SqlQuery,
+    input: AuditEventInput,
+    context: RecordContext,
+  ): Promise<EventFields> {
     const actor = input.actor ?? this.contextActor();
     // The token's name is not in the request context; it is read in the same transaction (PGlite has one
     // connection, so a read outside it would wait for it forever).
     const actorName =
       actor.name ??
-      (actor.type === 'token' && actor.id ? await this.events.tokenName(tx.manager, actor.id) : null);
+      (actor.type === 'token' && actor.id ? await this.events.tokenName(query, actor.id) : null);
     return {
       ...context,
       actorType: actor.type,

@@ -164,9 +164,12 @@ export interface RunOptions {
    * statement, one round trip fewer.
    */
   opensWithFirstStatement?: boolean;
-  /** A READ ONLY transaction (a list): it opens with its first statement, as `opensWithFirstStatement`. */
+  /** A READ ONLY transaction (the reads); it opens with its first statement, as `opensWithFirstStatement`. */
   readOnly?: boolean;
-  /** The work reads with exactly one `tx.query`: a READ ONLY transaction whose COMMIT travels with it. */
+  /**
+   * The work sends exactly one `tx.query` (a read by id, a lookup, a create whose audit event is queued ahead of
+   * it): BEGIN, what is queued, the statement and COMMIT go in one round trip.
+   */
   singleStatement?: boolean;
 }
 
@@ -212,7 +215,7 @@ export class UnitOfWork {
     const runner = this.dataSource.createQueryRunner();
     const connection = (await runner.connect()) as PipelineClient;
     const isolation = options.isolation ? ` ISOLATION LEVEL ${options.isolation}` : '';
-    const readOnly = options.singleStatement || options.readOnly ? ' READ ONLY' : '';
+    const readOnly = options.readOnly ? ' READ ONLY' : '';
     const opening = [`BEGIN${isolation}${readOnly}`, `SET LOCAL app.tenant_id = '${tenantId}'`];
     // Pipelines only on node-postgres; PGlite's driver answers one statement at a time.
     const client = this.env.embedded ? undefined : connection;

@@ -88,7 +88,7 @@ export class UsersService {
         if (!found) throw notFound(USER, id);
         return { row: found, groups: this.memberships([found]) };
       },
-      { singleStatement: true },
+      { readOnly: true, singleStatement: true },
     );
     return this.respond(tenant, row, projection, groups);
   }
@@ -96,15 +96,22 @@ export class UsersService {
   async create(tenant: Tenant, body: unknown, projection: ProjectionOptions = {}): Promise<UserResponse> {
     const registry = this.registries.for(tenant);
     const { columns, doc } = toStorage(registry.parse(USER, body, 'create'));
+    const id = randomUUID();
     const row = await this.unitOfWork.run(
       tenant.id,
       async (tx) => {
-        const created = await this.repository(tx).insert(randomUUID(), columns, doc);
-        // Same transaction as the change (SECURITY.md AUD-01); queued, it travels with the COMMIT.
-        await this.audit.record(tx, { action: 'user.create', ...this.subject(created) });
-        return created;
+        // Same transaction as the change (SECURITY.md AUD-01). What it records is known before the INSERT, so it is
+        // queued ahead of it and BEGIN, both INSERTs and COMMIT go in one round trip (issue #8).
+        await this.audit.record(tx, {
+          action: 'user.create',
+          resourceType: 'User',
+          resourceId: id,
+          resourceName: columns.userName,
+          changes: null,
+        });
+        return this.repository(tx).insert(id, columns, doc);
       },
-      { opensWithFirstStatement: true },
+      { singleStatement: true },
     );
     return this.respond(tenant, row, projection);
   }

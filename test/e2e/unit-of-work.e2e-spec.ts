@@ -79,7 +79,7 @@ describe('tenant-scoped unit of work (issue #2, SECURITY.md TEN-01/TEN-03)', () 
     it("reads in the tenant's read-only transaction, with every value bound", async () => {
       const kund = await givenTenant(app);
       const unitOfWork = app.get(UnitOfWork);
-      const [ids] = await unitOfWork.run(kund.id, uuidOf, { singleStatement: true });
+      const [ids] = await unitOfWork.run(kund.id, uuidOf, { readOnly: true, singleStatement: true });
       expect(ids).toEqual({ t: kund.id, ro: 'on', id: kund.id });
       // Text from outside travels as a bind parameter, in the same pipeline as BEGIN and COMMIT.
       const [bound] = await unitOfWork.run(
@@ -89,7 +89,7 @@ describe('tenant-scoped unit of work (issue #2, SECURITY.md TEN-01/TEN-03)', () 
             `SELECT current_setting('app.tenant_id', true) AS t, current_setting('transaction_read_only') AS ro, $2::text AS v WHERE $1::uuid IS NOT NULL`,
             [tx.tenantId, "x'; DROP TABLE tenants; --"],
           ),
-        { singleStatement: true },
+        { readOnly: true, singleStatement: true },
       );
       expect(bound).toEqual({ t: kund.id, ro: 'on', v: "x'; DROP TABLE tenants; --" });
       // Committed: the connection is back outside any transaction.
@@ -99,7 +99,7 @@ describe('tenant-scoped unit of work (issue #2, SECURITY.md TEN-01/TEN-03)', () 
     it('refuses a second statement or the manager, and leaves no transaction behind after a failure', async () => {
       const kund = await givenTenant(app);
       const unitOfWork = app.get(UnitOfWork);
-      const single = { singleStatement: true };
+      const single = { readOnly: true, singleStatement: true };
       await expect(
         unitOfWork.run(kund.id, async (tx) => (await uuidOf(tx)).concat(await uuidOf(tx)), single),
       ).rejects.toThrow('one statement');
@@ -244,7 +244,7 @@ describe('tenant-scoped unit of work (issue #2, SECURITY.md TEN-01/TEN-03)', () 
       }
       expect(await names()).toEqual([]);
       // The connections went back clean: the next run works.
-      const [row] = await unitOfWork.run(kund.id, readTenant, { singleStatement: true });
+      const [row] = await unitOfWork.run(kund.id, readTenant, { readOnly: true, singleStatement: true });
       expect(row.t).toBe(kund.id);
     });
 
