@@ -1,11 +1,12 @@
 import * as pg from 'pg';
-import { Pipeline, PipelineClient, PipelineError } from './pipeline';
+import { inlineParameters, Pipeline, PipelineClient, PipelineError } from './pipeline';
 
 /** What a pipeline writes, message by message, and how the write is grouped (cork … uncork = one write). */
 function fakeConnection() {
   const wire: string[] = [];
   const connection = {
     stream: { cork: () => wire.push('cork'), uncork: () => wire.push('uncork') },
+    query: (text: string) => wire.push(`query ${text}`),
     parse: (m: { text: string }) => wire.push(`parse ${m.text}`),
     bind: (m: { values: unknown[]; valueMapper: (v: unknown) => unknown }) =>
       wire.push(`bind ${JSON.stringify(m.values.map(m.valueMapper))}`),
@@ -32,6 +33,24 @@ function clientFor(connection: ReturnType<typeof fakeConnection>['connection']) 
 const field = (name: string) => ({ name, dataTypeID: 23, format: 'text' });
 
 describe('Pipeline (issue #8: several bound statements, one round trip)', () => {
+  const id = '0b6b3c1e-8f3a-4f7e-9a55-3c2d1e0f9a8b';
+
+  it('sends statements whose values are all ids and integers as one simple query, the values in the text', () => {
+    const { wire, connection } = fakeConnection();
+    const { client } = clientFor(connection);
+    void Pipeline.run(client, [
+      { text: 'BEGIN READ ONLY', params: [] },
+      {
+        text: 'SELECT * FROM scim_users u WHERE u.tenant_id = $1 AND u.id = $2 LIMIT $3',
+        params: [id, id, 5],
+      },
+      { text: 'COMMIT', params: [] },
+    ]);
+    expect(wire).toEqual([
+      `query BEGIN READ ONLY;\nSELECT * FROM scim_users u WHERE u.tenant_id = '${id}' AND u.id = '${id}' LIMIT 5;\nCOMMIT`,
+    ]);
+  });
+
   it('writes every statement as Parse/Bind/Describe/Execute with its values bound, and one Sync, in one write', () => {
     const { wire, connection } = fakeConnection();
     const { client } = clientFor(connection);
@@ -103,5 +122,20 @@ describe('Pipeline (issue #8: several bound statements, one round trip)', () => 
     void Pipeline.run(client, [{ text: 'SELECT 1', params: [] }]);
     pipeline().handleCopyInResponse(connection);
     expect(wire[wire.length - 1]).toMatch(/^copyFail/);
+  });
+});
+
+describe('inlineParameters (what the simple-query form may write into SQL text, issue #8)', () => {
+  const id = '0b6b3c1e-8f3a-4f7e-9a55-3c2d1e0f9a8b';
+
+  it('writes lower-case uuids and safe integers into the text, $10 apart from $1', () => {
+    const params = [id, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    expect(inlineParameters('SELECT $1, $10, $2', params)).toBe(`SELECT '${id}', 10, 2`);
+  });
+
+  it('leaves every other value, and a statement naming a missing parameter, to binding', () => {
+    for (const value of ["x' OR 1=1 --", id.toUpperCase(), `${id} `, 1.5, 2 ** 60, null, [id], true])
+      expect(inlineParameters('SELECT $1, $2', [id, value])).toBeUndefined();
+    expect(inlineParameters('SELECT $1, $2', [id])).toBeUndefined();
   });
 });

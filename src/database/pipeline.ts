@@ -1,4 +1,5 @@
 import * as pg from 'pg';
+import { isUuid } from '../common/uuid';
 
 /** One statement of a pipeline: SQL text and its bind parameters ($1, $2, …). */
 export interface Statement {
@@ -14,6 +15,7 @@ export interface PipelineClient {
 /** The part of node-postgres's connection a submittable writes to (pg's own Query uses the same calls). */
 interface WireConnection {
   stream: { cork?: () => void; uncork?: () => void };
+  query(text: string): void;
   parse(message: { text: string; name: string; types: number[] }): void;
   bind(message: {
     portal: string;
@@ -54,13 +56,17 @@ const { Result, utils } = pg as unknown as {
 };
 
 /**
- * Several statements with bound parameters in one write and one round trip (issue #8): each is Parse, Bind,
- * Describe and Execute of the unnamed statement, and one Sync closes them all (RFC-less, PostgreSQL protocol
- * §55.2.4 "Pipelining"). The server runs them in order; after an error it skips the rest up to the Sync, so a
- * statement never runs after one that failed. node-postgres sends one Sync per query, so this is a submittable of
- * its own (the interface pg-cursor uses); rows are parsed with the client's type parsers, as pg's Query does.
+ * Several statements in one write and one round trip (issue #8), and one answer at the end. The server runs them in
+ * order; after an error it skips the rest, so a statement never runs after one that failed. node-postgres sends one
+ * Sync per query, so this is a submittable of its own (the interface pg-cursor uses); rows are parsed with the
+ * client's type parsers, as pg's Query does.
  *
- * Parameters stay bind parameters: nothing from a request is ever written into SQL text (SECURITY.md).
+ * Two wire forms (PostgreSQL protocol, "Pipelining" and "Multiple Statements in a Simple Query"):
+ * - when every parameter is a lower-case UUID or a safe integer (`inlineParameters`: the tenant's id, resource ids,
+ *   limits), the statements go as one simple Query message with the values written into the text, which costs the
+ *   server least (a read by id, the lock that opens a change);
+ * - otherwise each statement is Parse, Bind, Describe and Execute of the unnamed statement, its values bound, and one
+ *   Sync closes them all. Text from a request is never written into SQL (SECURITY.md).
  */
 export class Pipeline {
   /** Set by node-postgres's client.query, which also wraps it (query_timeout): called once, then ignored. */
@@ -88,6 +94,11 @@ export class Pipeline {
   }
 
   submit(connection: WireConnection): void {
+    const inlined = this.statements.map(({ text, params }) => inlineParameters(text, params));
+    if (inlined.every((text) => text !== undefined)) {
+      connection.query(inlined.join(';\n'));
+      return;
+    }
     connection.stream.cork?.();
     try {
       for (const { text, params } of this.statements) {
@@ -153,4 +164,25 @@ export class Pipeline {
     this.settled = true;
     this.callback(error, results);
   }
+}
+
+/**
+ * A statement with its parameters written into the text, or undefined unless every one is a lower-case UUID or a safe
+ * integer: values that cannot carry SQL (the rule `SET LOCAL app.tenant_id` already follows). Anything else, above
+ * all user-supplied text, stays a bind parameter (SECURITY.md: values only as bind parameters).
+ */
+export function inlineParameters(sql: string, params: unknown[]): string | undefined {
+  const literals: string[] = [];
+  for (const value of params) {
+    if (typeof value === 'string' && isUuid(value)) literals.push(`'${value}'`);
+    else if (typeof value === 'number' && Number.isSafeInteger(value)) literals.push(String(value));
+    else return undefined;
+  }
+  let complete = true;
+  const text = sql.replace(/\$(\d+)(?!\d)/g, (_, n: string) => {
+    const literal = literals[Number(n) - 1];
+    if (literal === undefined) complete = false;
+    return literal ?? '';
+  });
+  return complete ? text : undefined;
 }
