@@ -149,14 +149,12 @@ export class UsersRepository {
     };
   }
 
-  async delete(id: string): Promise<UserRow | null> {
-    const rows = await this.query<UserRow>(
-      `DELETE FROM scim_users u WHERE u.tenant_id = $1 AND u.id = $2
-       RETURNING u.id, u.user_name AS "userName", u.manager_id AS "managerId", u.created,
-         u.last_modified AS "lastModified", u.version, u.doc`,
-      [id],
-    );
-    return rows[0] ?? null;
+  /** The DELETE of a locked user, queued to travel with the COMMIT (TenantTx.beforeCommit): nothing reads it back. */
+  async deleteAtCommit(id: string): Promise<void> {
+    await this.tx.beforeCommit(`DELETE FROM scim_users u WHERE u.tenant_id = $1 AND u.id = $2`, [
+      this.tx.tenantId,
+      id,
+    ]);
   }
 
   /**

@@ -186,7 +186,7 @@ export class UsersService {
       async (tx) => {
         const users = this.repository(tx);
         const current = await this.locked(users, id, ifMatch);
-        await users.delete(id);
+        await users.deleteAtCommit(id);
         await this.audit.record(tx, { action: 'user.delete', ...this.subject(current) });
       },
       { opensWithFirstStatement: true },
