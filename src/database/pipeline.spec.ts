@@ -138,4 +138,10 @@ describe('inlineParameters (what the simple-query form may write into SQL text, 
       expect(inlineParameters('SELECT $1, $2', [id, value])).toBeUndefined();
     expect(inlineParameters('SELECT $1, $2', [id])).toBeUndefined();
   });
+
+  it('replaces placeholders only, never inside a quoted literal or identifier', () => {
+    expect(inlineParameters(`SELECT 'a$1''$2' AS "x$1", $1`, [id, 2])).toBe(
+      `SELECT 'a$1''$2' AS "x$1", '${id}'`,
+    );
+  });
 });

@@ -179,7 +179,9 @@ export function inlineParameters(sql: string, params: unknown[]): string | undef
     else return undefined;
   }
   let complete = true;
-  const text = sql.replace(/\$(\d+)(?!\d)/g, (_, n: string) => {
+  // Placeholders only: quoted literals and identifiers are copied as they are, whatever they contain.
+  const text = sql.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|\$(\d+)(?!\d)/g, (match, n?: string) => {
+    if (n === undefined) return match;
     const literal = literals[Number(n) - 1];
     if (literal === undefined) complete = false;
     return literal ?? '';

@@ -38,7 +38,7 @@ interface TxWiring {
  * One tenant request's transaction: repositories are built on it, so every query shares it. Statements that the
  * work does not wait for (BEGIN and SET LOCAL of a run that opens with its first query, an audit event's INSERT)
  * are queued and go out in one pipeline with the next query or with COMMIT: one round trip for several
- * statements (issue #8), with every value still a bind parameter.
+ * statements (issue #8). Values are bound, unless every value of the pipeline is an id or an integer (Pipeline).
  */
 export class TenantTx {
   /** Work that must follow the COMMIT, never precede it (e.g. sealing audit events into the hash chain). */
