@@ -73,8 +73,10 @@ export class GroupsRepository {
     await this.query(`DELETE FROM scim_groups g WHERE g.tenant_id = $1 AND g.id = $2`, [id]);
   }
 
-  /** One page of groups matching the filter, in a stable order, and the total (RFC 7644 §3.4.2). */
-  /** A page of groups and the total (RFC 7644 §3.4.2); a `uniqueLookup` (isUniqueLookup) is one statement. */
+  /**
+   * One page of groups matching the filter, in a stable order, and the total (RFC 7644 §3.4.2); a `uniqueLookup`
+   * (isUniqueLookup) is one statement.
+   */
   async list(params: ListParams, uniqueLookup = false): Promise<{ total: number; rows: GroupRow[] }> {
     const where = params.filter
       ? compileFilter(params.filter, GROUP_FILTER_STORAGE, { firstParam: 2 })
