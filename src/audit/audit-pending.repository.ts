@@ -61,6 +61,7 @@ export class AuditPendingRepository {
         text: `SELECT last_seq::text AS "lastSeq", last_hash AS "lastHash", set_config('app.audit_sealing', 'on', true)
           FROM audit_chain_heads WHERE tenant_id = $1 FOR UPDATE`,
         params: [tx.tenantId],
+        keepTenantFilter: true,
       },
       {
         text: `SELECT id::text AS id, tenant_id::text AS "tenantId", ${OCCURRED_AT} AS "occurredAt",
@@ -69,6 +70,7 @@ export class AuditPendingRepository {
             resource_name AS "resourceName", outcome, status, scim_type AS "scimType", changes, request
           FROM audit_pending_events WHERE tenant_id = $1 ORDER BY occurred_at, id LIMIT $2`,
         params: [tx.tenantId, limit],
+        keepTenantFilter: true,
       },
     ]);
     return {
@@ -119,6 +121,7 @@ export class AuditPendingRepository {
         sqlStateOf(error) === '23502'
           ? new Error(`Sealing ${sealed.length} audit events of tenant ${tx.tenantId} failed`)
           : error,
+      { keepTenantFilter: true },
     );
   }
 

@@ -14,6 +14,16 @@ export function withoutTenantFilter(sql: string): string {
   return sql.replace(/\b(?:[a-z_][a-z0-9_]*\.)?tenant_id = \$1(?!\d)/gi, '($1::uuid IS NOT NULL)');
 }
 
+/** A statement of a tenant transaction. */
+export interface TxStatement extends Statement {
+  /**
+   * Exempt from the test-only TEN-06 switch (withoutTenantFilter), which is for the resource repositories: the audit
+   * sealer's statements keep their tenant predicate, or a test app that also bypasses row-level security (the
+   * switch's sanity check) would move every tenant's chain head.
+   */
+  keepTenantFilter?: boolean;
+}
+
 /** A statement waiting in the transaction's queue (TenantTx.beforeCommit), with how its failure reads. */
 interface Queued extends Statement {
   /** Turns its failure into the error the request should see (e.g. a SCIM uniqueness error). */
@@ -79,10 +89,13 @@ export class TenantTx {
    * Several statements in one round trip, in order (each sees what the ones before it did), with whatever is
    * queued before them; the rows of each. On the embedded database they go one by one.
    */
-  async queryAll(statements: Statement[]): Promise<unknown[][]> {
+  async queryAll(statements: TxStatement[]): Promise<unknown[][]> {
     if (this.done) throw new Error('A single-statement run sends one statement');
     this.done = this.wiring.singleStatement;
-    const own: Queued[] = statements.map(({ text, params }) => ({ text: this.statementText(text), params }));
+    const own: Queued[] = statements.map((statement) => ({
+      text: this.statementText(statement),
+      params: statement.params,
+    }));
     if (!this.wiring.client || (this.queued.length === 0 && own.length === 1)) {
       const results: unknown[][] = [];
       for (const statement of own) results.push(await this.direct(statement));
@@ -101,8 +114,17 @@ export class TenantTx {
    * out with the next `query` or with COMMIT, in the same round trip. Its failure (mapped by `onError`) fails the
    * whole unit of work, as if it had run at once. On the embedded database it runs at once.
    */
-  async beforeCommit(sql: string, params: unknown[], onError?: (error: unknown) => unknown): Promise<void> {
-    const statement: Queued = { text: this.statementText(sql), params, onError };
+  async beforeCommit(
+    sql: string,
+    params: unknown[],
+    onError?: (error: unknown) => unknown,
+    options: Pick<TxStatement, 'keepTenantFilter'> = {},
+  ): Promise<void> {
+    const statement: Queued = {
+      text: this.statementText({ text: sql, params, ...options }),
+      params,
+      onError,
+    };
     if (this.done) throw new Error('A single-statement run sends one statement');
     if (this.wiring.client) this.queued.push(statement);
     else await this.direct(statement);
@@ -115,8 +137,8 @@ export class TenantTx {
     this.open = false;
   }
 
-  private statementText(sql: string): string {
-    return this.wiring.tenantFilter ? sql : withoutTenantFilter(sql);
+  private statementText({ text, keepTenantFilter }: TxStatement): string {
+    return this.wiring.tenantFilter || keepTenantFilter ? text : withoutTenantFilter(text);
   }
 
   private takeQueued(): Queued[] {

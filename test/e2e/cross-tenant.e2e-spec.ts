@@ -265,7 +265,20 @@ describe.each(MODES)('cross-tenant isolation (TEN-06), %s', (_mode, env) => {
         TEST_DISABLE_TENANT_FILTER: 'true',
       },
     });
+    // A tenant's chain head that sealing other tenants must never move: the audit sealer keeps its tenant predicate
+    // under the switch (TxStatement.keepTenantFilter), or on this role it would move every tenant's head.
+    const headOf = async (tenant: GivenTenant) =>
+      (
+        await ownerQuery<{ seq: string }>(
+          app,
+          `SELECT last_seq::text AS seq FROM audit_chain_heads WHERE tenant_id = $1`,
+          [tenant.id],
+        )
+      )[0].seq;
     try {
+      const outsider = await givenTenant(app);
+      await app.get(AuditService).seal(outsider.id);
+      const outsiderHead = await headOf(outsider);
       const w = await givenWorld(app);
       await asGlobex(w).get(`/api/scim/Users/${w.acmeUser}`).expect(200);
       // A filter, not the first page: the suite's other tenants' users are all visible here too.
@@ -274,6 +287,10 @@ describe.each(MODES)('cross-tenant isolation (TEN-06), %s', (_mode, env) => {
       expect(found.body.Resources.map((r: { id: string }) => r.id)).toEqual(
         expect.arrayContaining([w.acmeUser, w.globexUser]),
       );
+      await app.get(AuditService).seal(w.acme.id);
+      await app.get(AuditService).seal(w.globex.id);
+      expect(await headOf(w.acme)).not.toBe(outsiderHead);
+      expect(await headOf(outsider)).toBe(outsiderHead);
     } finally {
       await app.close();
     }
