@@ -16,7 +16,7 @@ export interface UserRow {
   groups?: UserGroupRow[];
 }
 
-/** A user read FOR UPDATE, with the transaction's `now()`: what its UPDATE will write as lastModified. */
+/** A user locked for a change, with the transaction's `now()`: what its UPDATE will write as lastModified. */
 export type LockedUserRow = UserRow & { now: Date };
 
 /** One direct membership of a user: the group's id and displayName. */
@@ -89,11 +89,19 @@ export class UsersRepository {
     return rows[0] ?? null;
   }
 
-  /** The user to change, locked FOR UPDATE (REL-CONC-02), with the transaction's clock (`updateAtCommit`). */
-  async lock(id: string, options: { withGroups?: boolean } = {}): Promise<LockedUserRow | null> {
+  /**
+   * The user to change, locked (REL-CONC-02), with the transaction's clock (`updateAtCommit`). FOR NO KEY UPDATE is
+   * the lock an UPDATE of non-key columns takes anyway: it serialises writers of this user but, unlike FOR UPDATE,
+   * does not block the foreign-key checks of transactions adding the user to a group or naming it as a manager
+   * (as GroupsRepository.findById). A DELETE takes FOR UPDATE.
+   */
+  async lock(
+    id: string,
+    options: { withGroups?: boolean; forDelete?: boolean } = {},
+  ): Promise<LockedUserRow | null> {
     const rows = await this.query<LockedUserRow>(
       `${selectOf(options.withGroups).replace(' FROM scim_users u', ', now() AS now FROM scim_users u')}
-       WHERE u.tenant_id = $1 AND u.id = $2 FOR UPDATE`,
+       WHERE u.tenant_id = $1 AND u.id = $2 ${options.forDelete ? 'FOR UPDATE' : 'FOR NO KEY UPDATE'}`,
       [id],
     );
     return rows[0] ?? null;

@@ -129,7 +129,9 @@ export class UsersService {
       tenant.id,
       async (tx) => {
         const users = this.repository(tx);
-        const current = await this.locked(users, id, options.ifMatch, this.wantsGroups(tenant, options));
+        const current = await this.locked(users, id, options.ifMatch, {
+          withGroups: this.wantsGroups(tenant, options),
+        });
         const { visible, hidden } = this.split(tenant, patchable(current));
         const { columns, doc } = this.toStorage(
           registry.parse(USER, body, 'replace', { existing: visible }),
@@ -151,7 +153,7 @@ export class UsersService {
     return this.respond(tenant, row, options, groups);
   }
 
-  /** PATCH applies all operations or none, in one transaction, on the row locked FOR UPDATE (REL-CONC-02). */
+  /** PATCH applies all operations or none, in one transaction, on the locked row (REL-CONC-02). */
   async patch(tenant: Tenant, id: string, body: unknown, options: WriteOptions = {}): Promise<UserResponse> {
     assertResourceId(id, USER);
     const registry = this.registries.for(tenant);
@@ -159,7 +161,9 @@ export class UsersService {
       tenant.id,
       async (tx) => {
         const users = this.repository(tx);
-        const current = await this.locked(users, id, options.ifMatch, this.wantsGroups(tenant, options));
+        const current = await this.locked(users, id, options.ifMatch, {
+          withGroups: this.wantsGroups(tenant, options),
+        });
         const { visible, hidden } = this.split(tenant, patchable(current));
         const result = applyPatch(visible, body, registry, USER);
         // A no-op PATCH changes neither version nor lastModified (issue #4).
@@ -185,7 +189,7 @@ export class UsersService {
       tenant.id,
       async (tx) => {
         const users = this.repository(tx);
-        const current = await this.locked(users, id, ifMatch);
+        const current = await this.locked(users, id, ifMatch, { forDelete: true });
         await users.deleteAtCommit(id);
         await this.audit.record(tx, { action: 'user.delete', ...this.subject(current) });
       },
@@ -194,16 +198,16 @@ export class UsersService {
   }
 
   /**
-   * The user to change, locked FOR UPDATE (REL-CONC-02) and checked against If-Match (RFC 7644 §3.14); the first
-   * statement of its run (opensWithFirstStatement).
+   * The user to change, locked (REL-CONC-02, UsersRepository.lock) and checked against If-Match (RFC 7644 §3.14);
+   * the first statement of its run (opensWithFirstStatement).
    */
   private async locked(
     users: UsersRepository,
     id: string,
     ifMatch: string | undefined,
-    withGroups = false,
+    options: { withGroups?: boolean; forDelete?: boolean } = {},
   ): Promise<LockedUserRow> {
-    const current = await users.lock(id, { withGroups });
+    const current = await users.lock(id, options);
     if (!current) throw notFound(USER, id);
     checkIfMatch(ifMatch, current.version);
     return current;

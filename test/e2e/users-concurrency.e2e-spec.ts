@@ -1,6 +1,10 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { UnitOfWork } from '../../src/database/unit-of-work';
+import { SchemaRegistryService } from '../../src/scim/schema-registry.service';
+import { UsersRepository } from '../../src/users/users.repository';
 import { createTestApp, givenTenant, scim } from '../support/app';
-import { entraUser, patchOp } from '../support/scim-fixtures';
+import { EMBEDDED } from '../support/database';
+import { entraGroup, entraUser, patchOp } from '../support/scim-fixtures';
 
 describe('SCIM Users under concurrency (issue #4, REL-IDEM-01, REL-CONC-02)', () => {
   let app: NestExpressApplication;
@@ -60,4 +64,41 @@ describe('SCIM Users under concurrency (issue #4, REL-IDEM-01, REL-CONC-02)', ()
       for (const user of listed.body.Resources) expect(ids.has(user.id)).toBe(true);
     }
   });
+
+  // PGlite has one connection: the group's PATCH could not run while another transaction holds it.
+  (EMBEDDED ? it.skip : it)(
+    'lets a group take a user as a member while the user is being changed (FOR NO KEY UPDATE)',
+    async () => {
+      const kund = await givenTenant(app);
+      const user = (await scim(app, kund).post('/api/scim/Users').send(entraUser()).expect(201)).body;
+      const group = (await scim(app, kund).post('/api/scim/Groups').send(entraGroup()).expect(201)).body;
+      let release = () => {};
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let locked = () => {};
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      // The user's lock as a PATCH or PUT takes it, held open.
+      const change = app.get(UnitOfWork).run(
+        kund.id,
+        async (tx) => {
+          await new UsersRepository(tx, app.get(SchemaRegistryService).customUserUrn).lock(user.id);
+          locked();
+          await held;
+        },
+        { opensWithFirstStatement: true },
+      );
+      try {
+        await isLocked;
+        // The membership's foreign-key check takes FOR KEY SHARE on the user: it must not wait for the change.
+        const added = scim(app, kund)
+          .patch(`/api/scim/Groups/${group.id}`)
+          .send(patchOp({ op: 'Add', path: 'members', value: [{ value: user.id }] }))
+          .then((res) => res.status);
+        const blocked = new Promise<string>((resolve) => setTimeout(() => resolve('blocked'), 5_000).unref());
+        expect(await Promise.race([added, blocked])).toBe(204);
+      } finally {
+        release();
+        await change;
+      }
+    },
+  );
 });
