@@ -13,6 +13,9 @@ export interface GroupRow {
   doc: JsonObject;
 }
 
+/** A group locked for a change, with the transaction's `now()`: what its UPDATE will write as lastModified. */
+export type LockedGroupRow = GroupRow & { now: Date };
+
 /** The first-class columns derived from a resource (see the CreateScimGroups migration). */
 export interface GroupColumns {
   displayName: string;
@@ -31,14 +34,21 @@ const SELECT = `SELECT g.id, g.display_name AS "displayName", g.created, g.last_
 export class GroupsRepository {
   constructor(private readonly tx: TenantTx) {}
 
+  async findById(id: string): Promise<GroupRow | null> {
+    const rows = await this.query<GroupRow>(`${SELECT} WHERE g.tenant_id = $1 AND g.id = $2`, [id]);
+    return rows[0] ?? null;
+  }
+
   /**
-   * `forUpdate` takes FOR NO KEY UPDATE, the lock an UPDATE of non-key columns takes anyway: it serialises
-   * writers of this group (REL-CONC-02) but, unlike FOR UPDATE, does not block the foreign-key checks of other
-   * transactions adding this group as a member elsewhere, which would deadlock two crossing nested-group PATCHes.
+   * The group to change, with the transaction's clock (`updateAtCommit`), locked FOR NO KEY UPDATE: the lock an
+   * UPDATE of non-key columns takes anyway. It serialises writers of this group (REL-CONC-02) but, unlike FOR
+   * UPDATE, does not block the foreign-key checks of other transactions adding this group as a member elsewhere,
+   * which would deadlock two crossing nested-group PATCHes.
    */
-  async findById(id: string, options: { forUpdate?: boolean } = {}): Promise<GroupRow | null> {
-    const rows = await this.query<GroupRow>(
-      `${SELECT} WHERE g.tenant_id = $1 AND g.id = $2${options.forUpdate ? ' FOR NO KEY UPDATE' : ''}`,
+  async lock(id: string): Promise<LockedGroupRow | null> {
+    const rows = await this.query<LockedGroupRow>(
+      `${SELECT.replace(' FROM scim_groups g', ', now() AS now FROM scim_groups g')}
+       WHERE g.tenant_id = $1 AND g.id = $2 FOR NO KEY UPDATE`,
       [id],
     );
     return rows[0] ?? null;
@@ -55,22 +65,46 @@ export class GroupsRepository {
     return rows[0];
   }
 
-  /** Writes the document and bumps version and lastModified: also when only the membership changed. */
-  async update(id: string, columns: GroupColumns, doc: JsonObject): Promise<GroupRow> {
-    const rows = await this.write<GroupRow>(
+  /**
+   * Writes the document and bumps version and lastModified, also when only the membership changed. The UPDATE is
+   * queued to travel with the COMMIT (TenantTx.beforeCommit, issue #8): what it writes needs no reading back (the
+   * locked row's id and created, version + 1, the transaction's now() read with the lock, the given document). A
+   * taken displayName fails the COMMIT's round trip and reads as the same 409.
+   */
+  async updateAtCommit(current: LockedGroupRow, columns: GroupColumns, doc: JsonObject): Promise<GroupRow> {
+    await this.tx.beforeCommit(
       `UPDATE scim_groups SET display_name = $3, display_name_key = $4, external_id = $5, doc = $6::jsonb,
          version = version + 1, last_modified = now()
-       WHERE tenant_id = $1 AND id = $2
-       RETURNING ${RETURNING}`,
-      [id, columns.displayName, columns.displayNameKey, columns.externalId, JSON.stringify(doc)],
-      columns,
+       WHERE tenant_id = $1 AND id = $2`,
+      [
+        this.tx.tenantId,
+        current.id,
+        columns.displayName,
+        columns.displayNameKey,
+        columns.externalId,
+        JSON.stringify(doc),
+      ],
+      (error) => writeError(error, columns),
     );
-    return rows[0];
+    return {
+      id: current.id,
+      displayName: columns.displayName,
+      created: current.created,
+      lastModified: current.now,
+      version: current.version + 1,
+      doc,
+    };
   }
 
-  /** Its memberships and its membership in parent groups go with it (foreign keys ON DELETE CASCADE). */
-  async delete(id: string): Promise<void> {
-    await this.query(`DELETE FROM scim_groups g WHERE g.tenant_id = $1 AND g.id = $2`, [id]);
+  /**
+   * Its memberships and its membership in parent groups go with it (foreign keys ON DELETE CASCADE). Queued to
+   * travel with the COMMIT (TenantTx.beforeCommit): nothing reads it back.
+   */
+  async deleteAtCommit(id: string): Promise<void> {
+    await this.tx.beforeCommit(`DELETE FROM scim_groups g WHERE g.tenant_id = $1 AND g.id = $2`, [
+      this.tx.tenantId,
+      id,
+    ]);
   }
 
   /**
@@ -112,12 +146,17 @@ export class GroupsRepository {
     try {
       return await this.query<T>(sql, params);
     } catch (error) {
-      if (isUniqueViolation(error, 'scim_groups_display_name_key')) {
-        throw ScimError.uniqueness(
-          `displayName '${columns.displayName}' is already taken (compared case-insensitively)`,
-        );
-      }
-      throw error;
+      throw writeError(error, columns);
     }
   }
+}
+
+/** A write's failure as the client should see it: displayName uniqueness is the database's (ENTRA E16). */
+function writeError(error: unknown, columns: GroupColumns): unknown {
+  if (isUniqueViolation(error, 'scim_groups_display_name_key')) {
+    return ScimError.uniqueness(
+      `displayName '${columns.displayName}' is already taken (compared case-insensitively)`,
+    );
+  }
+  return error;
 }

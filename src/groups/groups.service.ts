@@ -34,7 +34,7 @@ import { SchemaRegistryService } from '../scim/schema-registry.service';
 import type { Tenant } from '../tenants/tenant.entity';
 import { GROUP_FILTER_STORAGE } from './group-storage';
 import { GroupMembersRepository, MemberRow } from './group-members.repository';
-import { GroupColumns, GroupRow, GroupsRepository } from './groups.repository';
+import { GroupColumns, GroupRow, GroupsRepository, LockedGroupRow } from './groups.repository';
 import { memberChanges, subject } from './group-audit';
 import { applyMembership } from './membership';
 import {
@@ -175,7 +175,7 @@ export class GroupsService {
         const { columns, doc } = toStorage(resource);
         const membersChanged = await applyMembership(new GroupMembersRepository(tx), id, [membership]);
         const changed = membersChanged || !deepEqual(current.doc, doc);
-        const row = changed ? await groups.update(id, columns, doc) : current;
+        const row = changed ? await groups.updateAtCommit(current, columns, doc) : current;
         const loaded = await this.load(tx, tenant, row, options);
         if (changed) {
           await this.audit.record(tx, {
@@ -212,7 +212,7 @@ export class GroupsService {
         );
         if (!result.changed && !membersChanged) return this.load(tx, tenant, current, options);
         const { columns, doc } = toStorage(result.resource);
-        const row = await groups.update(id, columns, doc);
+        const row = await groups.updateAtCommit(current, columns, doc);
         const loaded = await this.load(tx, tenant, row, options);
         // Entra's member PATCHes only touch members: those are 'group.members' events, the rest 'group.patch'.
         await this.audit.record(tx, {
@@ -238,7 +238,7 @@ export class GroupsService {
       async (tx) => {
         const groups = new GroupsRepository(tx);
         const current = await lockForChange(groups, id, ifMatch);
-        await groups.delete(id);
+        await groups.deleteAtCommit(id);
         await this.audit.record(tx, { action: 'group.delete', ...subject(current) });
       },
       { opensWithFirstStatement: true },
@@ -313,8 +313,8 @@ async function lockForChange(
   groups: GroupsRepository,
   id: string,
   ifMatch: string | undefined,
-): Promise<GroupRow> {
-  const current = await groups.findById(id, { forUpdate: true });
+): Promise<LockedGroupRow> {
+  const current = await groups.lock(id);
   if (!current) throw notFound(GROUP, id);
   checkIfMatch(ifMatch, current.version);
   return current;

@@ -202,6 +202,42 @@ describe('SCIM Groups: what Entra does (issue #5, ENTRA.md E14–E20, E26–E29)
     expect(res.body).toMatchObject({ schemas: [SCIM_ERROR_SCHEMA], status: '409', scimType: 'uniqueness' });
     const other = await createGroup();
     await patchGroup(other.id, { op: 'Replace', path: 'displayName', value: group.displayName }).expect(409);
+    // The UPDATE travels with the COMMIT (issue #8): its failure rolls back the member added before it too.
+    const user = await createUser();
+    await scim(app, kund)
+      .patch(`/api/scim/Groups/${other.id}`)
+      .send(
+        patchOp(
+          { op: 'Add', path: 'members', value: [{ value: user.id }] },
+          { op: 'Replace', path: 'displayName', value: group.displayName },
+        ),
+      )
+      .expect(409);
+    const read = await scim(app, kund).get(`/api/scim/Groups/${other.id}`).expect(200);
+    expect(read.body).toEqual(other);
+  });
+
+  it('answers a PATCH and a PUT with exactly the group a later GET reads, one version on', async () => {
+    const [group, user] = [await createGroup(), await createUser()];
+    const patched = await scim(app, kund)
+      .patch(`/api/scim/Groups/${group.id}?excludedAttributes=none`)
+      .send(
+        patchOp(
+          { op: 'Replace', path: 'externalId', value: 'patched' },
+          { op: 'Add', path: 'members', value: [{ value: user.id }] },
+        ),
+      )
+      .expect(200);
+    expect(patched.body.meta.version).not.toBe(group.meta.version);
+    expect((await scim(app, kund).get(`/api/scim/Groups/${group.id}`).expect(200)).body).toEqual(
+      patched.body,
+    );
+    const put = await scim(app, kund)
+      .put(`/api/scim/Groups/${group.id}`)
+      .send(entraGroup({ displayName: group.displayName, externalId: 'put' }))
+      .expect(200);
+    expect(put.body.meta.version).not.toBe(patched.body.meta.version);
+    expect((await scim(app, kund).get(`/api/scim/Groups/${group.id}`).expect(200)).body).toEqual(put.body);
   });
 
   describe('unknown members (SECURITY.md SEC-API1-b, H-25)', () => {
