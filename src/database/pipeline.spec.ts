@@ -116,6 +116,19 @@ describe('Pipeline (issue #8: several bound statements, one round trip)', () => 
     await expect(lost).rejects.toBe(socketError);
   });
 
+  it('reports a value pg cannot serialise without writing anything (no half pipeline without its Sync)', () => {
+    const { wire, connection } = fakeConnection();
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    const pipeline = new Pipeline(
+      [{ text: 'SELECT $1::jsonb', params: [circular] }],
+      undefined,
+      () => undefined,
+    );
+    expect(pipeline.submit(connection)).toBeInstanceOf(Error);
+    expect(wire).toEqual([]);
+  });
+
   it('refuses COPY, which it never sends', () => {
     const { wire, connection } = fakeConnection();
     const { client, pipeline } = clientFor(connection);

@@ -93,24 +93,33 @@ export class Pipeline {
     });
   }
 
-  submit(connection: WireConnection): void {
+  /** Writes the pipeline; an error returned instead (a value pg cannot serialise) is reported and nothing is sent. */
+  submit(connection: WireConnection): Error | undefined {
     const inlined = this.statements.map(({ text, params }) => inlineParameters(text, params));
     if (inlined.every((text) => text !== undefined)) {
       connection.query(inlined.join(';\n'));
-      return;
+      return undefined;
+    }
+    let values: unknown[][];
+    try {
+      // Before anything is written: half a pipeline without its Sync would leave the connection waiting.
+      values = this.statements.map(({ params }) => params.map((value) => utils.prepareValue(value)));
+    } catch (error) {
+      return error as Error;
     }
     connection.stream.cork?.();
     try {
-      for (const { text, params } of this.statements) {
+      this.statements.forEach(({ text }, i) => {
         connection.parse({ text, name: '', types: [] });
-        connection.bind({ portal: '', statement: '', values: params, valueMapper: utils.prepareValue });
+        connection.bind({ portal: '', statement: '', values: values[i], valueMapper: (value) => value });
         connection.describe({ type: 'P', name: '' });
         connection.execute({ portal: '', rows: 0 });
-      }
+      });
       connection.sync();
     } finally {
       connection.stream.uncork?.();
     }
+    return undefined;
   }
 
   handleRowDescription(message: RowDescription): void {
