@@ -1,6 +1,7 @@
 import { compileFilter, JsonObject, ListParams, ScimError, pageWithTotal } from '../scim/core';
 import { isUniqueViolation } from '../database/database-errors';
 import { TenantTx } from '../database/unit-of-work';
+import { updatedRow } from '../scim/scim-resource';
 import { GROUP_FILTER_STORAGE, groupSortExpression } from './group-storage';
 
 /** A stored group: the columns the service needs plus the jsonb document (never the members). */
@@ -86,14 +87,7 @@ export class GroupsRepository {
       ],
       (error) => writeError(error, columns),
     );
-    return {
-      id: current.id,
-      displayName: columns.displayName,
-      created: current.created,
-      lastModified: current.now,
-      version: current.version + 1,
-      doc,
-    };
+    return updatedRow(current, { displayName: columns.displayName, doc });
   }
 
   /**

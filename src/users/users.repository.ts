@@ -1,6 +1,7 @@
 import { compileFilter, JsonObject, ListParams, ScimError, pageWithTotal } from '../scim/core';
 import { isUniqueViolation, sqlStateOf } from '../database/database-errors';
 import { TenantTx } from '../database/unit-of-work';
+import { updatedRow } from '../scim/scim-resource';
 import { customEqualities, emailEqualities, USER_FILTER_STORAGE, userSortExpression } from './user-storage';
 
 /** A stored user: the columns the service needs plus the jsonb document. */
@@ -146,15 +147,7 @@ export class UsersRepository {
       [this.tx.tenantId, current.id, ...columnValues(columns), JSON.stringify(doc), this.customUserUrn],
       (error) => writeError(error, columns),
     );
-    return {
-      id: current.id,
-      userName: columns.userName,
-      managerId: columns.managerId,
-      created: current.created,
-      lastModified: current.now,
-      version: current.version + 1,
-      doc,
-    };
+    return updatedRow(current, { userName: columns.userName, managerId: columns.managerId, doc });
   }
 
   /** The DELETE of a locked user, queued to travel with the COMMIT (TenantTx.beforeCommit): nothing reads it back. */
