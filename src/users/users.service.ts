@@ -31,7 +31,7 @@ import { SchemaRegistryService } from '../scim/schema-registry.service';
 import type { Tenant } from '../tenants/tenant.entity';
 import { patchable, toStorage, unchanged, withManager } from './user-document';
 import { USER_FILTER_STORAGE } from './user-storage';
-import { LockedUserRow, UserGroupRow, UserRow, UsersRepository } from './users.repository';
+import { LockedUserRow, UserColumns, UserGroupRow, UserRow, UsersRepository } from './users.repository';
 
 const USER = 'User';
 /** Direct memberships per user id, when the response shows `groups`. */
@@ -125,38 +125,38 @@ export class UsersService {
   ): Promise<UserResponse> {
     assertReplaceTarget(id, body, USER);
     const registry = this.registries.for(tenant);
-    const { row, groups } = await this.unitOfWork.run(
-      tenant.id,
-      async (tx) => {
-        const users = this.repository(tx);
-        const current = await this.locked(users, id, options.ifMatch, {
-          withGroups: this.wantsGroups(tenant, options),
-        });
-        const { visible, hidden } = this.split(tenant, patchable(current));
-        const { columns, doc } = this.toStorage(
-          registry.parse(USER, body, 'replace', { existing: visible }),
-          hidden,
-        );
-        const changed = !unchanged(current, columns, doc);
-        // groups is read-only (RFC 7643 §4.1.2): the memberships read with the locked row still hold.
-        const stored = changed
-          ? { ...(await users.updateAtCommit(current, columns, doc)), groups: current.groups }
-          : current;
-        const groups = this.memberships([stored]);
-        // Same transaction as the change (AUD-01); queued, it travels with the COMMIT (TenantTx.beforeCommit).
-        if (changed)
-          await this.audit.record(tx, { action: 'user.replace', ...this.subject(stored, current) });
-        return { row: stored, groups };
-      },
-      { opensWithFirstStatement: true },
-    );
-    return this.respond(tenant, row, options, groups);
+    return this.change(tenant, id, options, 'user.replace', (current, visible, hidden) => {
+      const next = this.toStorage(registry.parse(USER, body, 'replace', { existing: visible }), hidden);
+      return unchanged(current, next.columns, next.doc) ? null : next;
+    });
   }
 
   /** PATCH applies all operations or none, in one transaction, on the locked row (REL-CONC-02). */
   async patch(tenant: Tenant, id: string, body: unknown, options: WriteOptions = {}): Promise<UserResponse> {
     assertResourceId(id, USER);
     const registry = this.registries.for(tenant);
+    return this.change(tenant, id, options, 'user.patch', (_current, visible, hidden) => {
+      const result = applyPatch(visible, body, registry, USER);
+      return result.changed ? this.toStorage(result.resource, hidden) : null;
+    });
+  }
+
+  /**
+   * PUT and PATCH: locks the user, derives its new storage from what the tenant's schema sees (`next`; null when
+   * nothing changes, so neither version nor lastModified moves, issue #4), and queues the UPDATE and its audit event
+   * to travel with the COMMIT.
+   */
+  private async change(
+    tenant: Tenant,
+    id: string,
+    options: WriteOptions,
+    action: 'user.replace' | 'user.patch',
+    next: (
+      current: LockedUserRow,
+      visible: JsonObject,
+      hidden: JsonObject | undefined,
+    ) => { columns: UserColumns; doc: JsonObject } | null,
+  ): Promise<UserResponse> {
     const { row, groups } = await this.unitOfWork.run(
       tenant.id,
       async (tx) => {
@@ -165,18 +165,16 @@ export class UsersService {
           withGroups: this.wantsGroups(tenant, options),
         });
         const { visible, hidden } = this.split(tenant, patchable(current));
-        const result = applyPatch(visible, body, registry, USER);
-        // A no-op PATCH changes neither version nor lastModified (issue #4).
-        let stored: UserRow = current;
-        if (result.changed) {
-          const { columns, doc } = this.toStorage(result.resource, hidden);
-          stored = { ...(await users.updateAtCommit(current, columns, doc)), groups: current.groups };
-        }
-        const groups = this.memberships([stored]);
+        const changed = next(current, visible, hidden);
+        if (!changed) return { row: current, groups: this.memberships([current]) };
+        // groups is read-only (RFC 7643 §4.1.2): the memberships read with the locked row still hold.
+        const stored = {
+          ...(await users.updateAtCommit(current, changed.columns, changed.doc)),
+          groups: current.groups,
+        };
         // Same transaction as the change (AUD-01); queued, it travels with the COMMIT (TenantTx.beforeCommit).
-        if (result.changed)
-          await this.audit.record(tx, { action: 'user.patch', ...this.subject(stored, current) });
-        return { row: stored, groups };
+        await this.audit.record(tx, { action, ...this.subject(stored, current) });
+        return { row: stored, groups: this.memberships([stored]) };
       },
       { opensWithFirstStatement: true },
     );
