@@ -27,7 +27,6 @@ export { evaluateFilter, matchesFilter } from './filter/filter.evaluator';
 export {
   compileFilter,
   escapeLike,
-  matchesAtMostOne,
   type FilterStorage,
   type ColumnStorage,
   type JoinStorage,
