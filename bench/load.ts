@@ -11,6 +11,8 @@ export interface Figures {
   p99Ms: number;
   errors: number;
   cpuMsPerRequest: number;
+  /** PostgreSQL's CPU per request (its processes on this machine). */
+  databaseCpuMsPerRequest: number;
   peakRssMb: number;
   seconds: number;
 }
@@ -33,10 +35,15 @@ function sampler(service: Service) {
     peak = Math.max(peak, service.rssMb());
   }, 250);
   const cpuBefore = service.cpuMs();
+  const databaseCpuBefore = service.databaseCpuMs();
   return {
     finish: () => {
       clearInterval(timer);
-      return { peakRssMb: Math.max(peak, service.rssMb()), cpuMs: service.cpuMs() - cpuBefore };
+      return {
+        peakRssMb: Math.max(peak, service.rssMb()),
+        cpuMs: service.cpuMs() - cpuBefore,
+        databaseCpuMs: service.databaseCpuMs() - databaseCpuBefore,
+      };
     },
   };
 }
@@ -78,7 +85,7 @@ export async function runFor(
     },
     requests,
   });
-  const { peakRssMb, cpuMs } = sample.finish();
+  const { peakRssMb, cpuMs, databaseCpuMs } = sample.finish();
   const total = result.requests.total;
   const failures = result.errors + result.timeouts + result.non2xx;
   return {
@@ -89,6 +96,7 @@ export async function runFor(
     p99Ms: result.latency.p99,
     errors: failures,
     cpuMsPerRequest: total > 0 ? cpuMs / total : 0,
+    databaseCpuMsPerRequest: total > 0 ? databaseCpuMs / total : 0,
     peakRssMb,
     seconds: options.seconds,
   };
@@ -124,7 +132,7 @@ export async function runCount(
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  const { peakRssMb, cpuMs } = sample.finish();
+  const { peakRssMb, cpuMs, databaseCpuMs } = sample.finish();
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
   return {
@@ -137,6 +145,7 @@ export async function runCount(
     p99Ms: at(0.99),
     errors,
     cpuMsPerRequest: requests > 0 ? cpuMs / requests : 0,
+    databaseCpuMsPerRequest: requests > 0 ? databaseCpuMs / requests : 0,
     peakRssMb,
     seconds,
   };

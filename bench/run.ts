@@ -51,7 +51,7 @@ function line(f: Figures, baseline?: Figures): string {
   const ratio = baseline
     ? ` (${fmt((100 * f.requestsPerSecond) / baseline.requestsPerSecond)}% of baseline; p99 ${fmt(f.p99Ms / Math.max(1, baseline.p99Ms), 1)}x)`
     : '';
-  return `${f.name}: ${fmt(f.requestsPerSecond)} req/s${ratio}, p50 ${fmt(f.p50Ms, 1)} ms, p99 ${fmt(f.p99Ms, 1)} ms, errors ${f.errors}, cpu ${fmt(f.cpuMsPerRequest, 2)} ms/req, peak RSS ${fmt(f.peakRssMb)} MB`;
+  return `${f.name}: ${fmt(f.requestsPerSecond)} req/s${ratio}, p50 ${fmt(f.p50Ms, 1)} ms, p99 ${fmt(f.p99Ms, 1)} ms, errors ${f.errors}, cpu ${fmt(f.cpuMsPerRequest, 2)} ms/req (PostgreSQL ${fmt(f.databaseCpuMsPerRequest, 2)}), peak RSS ${fmt(f.peakRssMb)} MB`;
 }
 
 async function main(): Promise<void> {
