@@ -83,6 +83,16 @@ export class Env {
   @Max(200)
   DB_POOL_SIZE: number = 10;
 
+  /**
+   * Connections, besides the pool, that reads by id share in node-postgres's pipeline mode (SharedReadConnections,
+   * issue #8); 0 sends them through the pool like everything else (e.g. behind a pooler that does not pass
+   * pipelined statements).
+   */
+  @IsInt()
+  @Min(0)
+  @Max(20)
+  DB_SHARED_READ_CONNECTIONS: number = 2;
+
   /** statement_timeout of the service's connections, in milliseconds (REL-LIM-05). */
   @IsInt()
   @Min(100)

@@ -5,6 +5,7 @@ import { SERVICE_ROLE } from '../../migrations/1764400000013-CreateServiceRole';
 import { Env } from '../config/env';
 import { dataSourceOptions, isEmbedded } from './data-source';
 import { DatabaseRoleCheck } from './role-check';
+import { SharedReadConnections } from './shared-read-connections';
 import { UnitOfWork } from './unit-of-work';
 
 /**
@@ -30,7 +31,7 @@ async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
       },
     }),
   ],
-  providers: [UnitOfWork, DatabaseRoleCheck],
+  providers: [UnitOfWork, DatabaseRoleCheck, SharedReadConnections],
   exports: [UnitOfWork, DatabaseRoleCheck],
 })
 export class DatabaseModule {}

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, QueryFailedError, QueryRunner } from 'typeorm';
 import { isConnectionLost, sqlStateOf } from './database-errors';
 import { Pipeline, PipelineClient, PipelineError, Statement } from './pipeline';
+import { SharedReadConnections } from './shared-read-connections';
 import { isUuid } from '../common/uuid';
 import { Env } from '../config/env';
 
@@ -42,6 +43,11 @@ interface TxWiring {
   opening?: Statement[];
   /** The run sends exactly one `query` (RunOptions.singleStatement); with a client, COMMIT travels with it. */
   singleStatement: boolean;
+  /**
+   * The run is one simple Query on a shared connection (UnitOfWork.readShared): no BEGIN and no COMMIT, PostgreSQL's
+   * implicit transaction of a multi-statement Query holds it.
+   */
+  implicitTransaction?: boolean;
 }
 
 /**
@@ -102,7 +108,7 @@ export class TenantTx {
       return results;
     }
     const batch = [...this.takeQueued(), ...own];
-    if (this.done) batch.push(COMMIT);
+    if (this.done && !this.wiring.implicitTransaction) batch.push(COMMIT);
     const results = await this.pipeline(batch);
     if (this.done) this.open = false;
     const first = batch.indexOf(own[0]);
@@ -159,9 +165,11 @@ export class TenantTx {
   private async pipeline(batch: Queued[]): Promise<unknown[][]> {
     // The queue starts with BEGIN when the run opens with its first query: once sent, the transaction is open
     // (aborted, if a statement failed: the unit of work then rolls it back).
-    if (!this.open) this.open = true;
+    if (!this.open && !this.wiring.implicitTransaction) this.open = true;
     try {
-      return await Pipeline.run(this.wiring.client!, batch);
+      return await Pipeline.run(this.wiring.client!, batch, {
+        simpleQueryOnly: this.wiring.implicitTransaction,
+      });
     } catch (error) {
       if (!(error instanceof PipelineError)) throw error;
       const failed = batch[error.index];
@@ -193,6 +201,11 @@ export interface RunOptions {
    * it): BEGIN, what is queued, the statement and COMMIT go in one round trip.
    */
   singleStatement?: boolean;
+  /**
+   * A read (`readOnly`, `singleStatement`) whose values are all ids and integers, such as a read by id: it may go on a
+   * shared pipelined connection (SharedReadConnections) instead of a pooled one of its own.
+   */
+  sharedConnection?: boolean;
 }
 
 /** SQLSTATEs after which the whole transaction may simply run again (SCALE.md SCALE-APP-05, REL-FAIL-04). */
@@ -214,6 +227,7 @@ export class UnitOfWork {
   constructor(
     private readonly dataSource: DataSource,
     private readonly env: Env,
+    private readonly shared: SharedReadConnections,
   ) {}
 
   async run<T>(tenantId: string, work: (tx: TenantTx) => Promise<T>, options: RunOptions = {}): Promise<T> {
@@ -234,6 +248,11 @@ export class UnitOfWork {
     work: (tx: TenantTx) => Promise<T>,
     options: RunOptions,
   ): Promise<T> {
+    if (options.sharedConnection && this.shared.enabled) {
+      if (!options.readOnly || !options.singleStatement || options.isolation)
+        throw new Error('Only a one-statement read goes on a shared connection');
+      return this.readShared(tenantId, work);
+    }
     const runner = this.dataSource.createQueryRunner();
     const connection = (await runner.connect()) as PipelineClient;
     const isolation = options.isolation ? ` ISOLATION LEVEL ${options.isolation}` : '';
@@ -275,6 +294,28 @@ export class UnitOfWork {
       await release(runner, broken);
     }
     // After the release: the connection is free for what follows (PGlite has only one).
+    for (const callback of tx.committed) callback();
+    return result;
+  }
+
+  /**
+   * A read on a shared connection, behind whatever is already on the wire (SharedReadConnections): `SET TRANSACTION
+   * READ ONLY; SET LOCAL app.tenant_id = '…'; <statement>` as one simple Query. PostgreSQL runs a multi-statement
+   * Query as one implicit transaction block, so SET LOCAL holds for the statement (SECURITY.md TEN-01) and ends with
+   * it; on an error the server rolls it back and the connection is idle again, so no later read on it sees this one's
+   * tenant or aborted state. Never a bound statement here: in the extended protocol an implicit transaction is no
+   * transaction block, and SET LOCAL would warn on every read (Pipeline refuses, PipelineOptions).
+   */
+  private async readShared<T>(tenantId: string, work: (tx: TenantTx) => Promise<T>): Promise<T> {
+    const opening = ['SET TRANSACTION READ ONLY', `SET LOCAL app.tenant_id = '${tenantId}'`];
+    const tx = new TenantTx(tenantId, this.dataSource.manager, {
+      tenantFilter: !this.env.TEST_DISABLE_TENANT_FILTER,
+      client: this.shared.client(),
+      opening: opening.map((text) => ({ text, params: [] })),
+      singleStatement: true,
+      implicitTransaction: true,
+    });
+    const result = await work(tx);
     for (const callback of tx.committed) callback();
     return result;
   }

@@ -79,7 +79,8 @@ export class UsersService {
 
   async get(tenant: Tenant, id: string, projection: ProjectionOptions = {}): Promise<UserResponse> {
     assertResourceId(id, USER);
-    // One statement (groups are folded into it): one round trip (UnitOfWork, singleStatement).
+    // One statement (groups are folded into it) whose values are ids: one round trip, on a shared pipelined
+    // connection (UnitOfWork, singleStatement, sharedConnection).
     const { row, groups } = await this.unitOfWork.run(
       tenant.id,
       async (tx) => {
@@ -88,7 +89,7 @@ export class UsersService {
         if (!found) throw notFound(USER, id);
         return { row: found, groups: this.memberships([found]) };
       },
-      { readOnly: true, singleStatement: true },
+      { readOnly: true, singleStatement: true, sharedConnection: true },
     );
     return this.respond(tenant, row, projection, groups);
   }

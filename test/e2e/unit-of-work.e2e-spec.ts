@@ -1,6 +1,8 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource } from 'typeorm';
-import { sqlStateOf } from '../../src/database/database-errors';
+import { Client } from 'pg';
+import { isDatabaseUnavailable, sqlStateOf } from '../../src/database/database-errors';
+import { SharedReadConnections } from '../../src/database/shared-read-connections';
 import { TenantTx, UnitOfWork } from '../../src/database/unit-of-work';
 import { createTestApp, givenTenant } from '../support/app';
 import { EMBEDDED, ownerQuery } from '../support/database';
@@ -263,6 +265,106 @@ describe('tenant-scoped unit of work (issue #2, SECURITY.md TEN-01/TEN-03)', () 
         ),
       ).rejects.toMatchObject({ driverError: { code: '22012' } });
       expect(await names()).toEqual([]);
+    });
+  });
+
+  // PGlite has one connection and no pipelines: a shared read there runs as any single-statement run.
+  (EMBEDDED ? describe.skip : describe)('shared read connections (issue #8: reads by id, pipelined)', () => {
+    const shared = { readOnly: true, singleStatement: true, sharedConnection: true };
+    const readTenant = (tx: TenantTx) =>
+      tx.query<{ t: string; ro: string }>(
+        `SELECT current_setting('app.tenant_id', true) AS t, current_setting('transaction_read_only') AS ro
+         WHERE $1::uuid IS NOT NULL`,
+        [tx.tenantId],
+      );
+    /** Every shared connection, as node-postgres clients (they take plain queries too, pipelined like the reads). */
+    const sharedClients = () => {
+      const connections = app.get(SharedReadConnections);
+      return Array.from({ length: 4 }, () => connections.client() as unknown as Client);
+    };
+    /** What a shared connection holds between reads: no tenant, no transaction. */
+    const leftover = async (client: Client) =>
+      (
+        await client.query<{ t: string; ro: string }>(
+          `SELECT current_setting('app.tenant_id', true) AS t, current_setting('transaction_read_only') AS ro`,
+        )
+      ).rows[0];
+
+    it("reads in the tenant's read-only transaction, which ends with the read", async () => {
+      const kund = await givenTenant(app);
+      const unitOfWork = app.get(UnitOfWork);
+      for (let i = 0; i < 4; i++)
+        expect(await unitOfWork.run(kund.id, readTenant, shared)).toEqual([{ t: kund.id, ro: 'on' }]);
+      for (const client of sharedClients()) expect(await leftover(client)).toEqual({ t: '', ro: 'off' });
+    });
+
+    it('keeps tenants apart, and a failing read does not touch the reads pipelined behind it', async () => {
+      const tenants = await Promise.all([givenTenant(app), givenTenant(app)]);
+      const unitOfWork = app.get(UnitOfWork);
+      const runs = Array.from({ length: 24 }, (_, i) => {
+        const tenant = tenants[i % 2];
+        // Every fifth read fails in the database, in the middle of the others on the same connections.
+        return i % 5 === 2
+          ? unitOfWork.run(
+              tenant.id,
+              (tx) => tx.query(`SELECT 1 / 0 WHERE $1::uuid IS NOT NULL`, [tx.tenantId]),
+              shared,
+            )
+          : unitOfWork.run(tenant.id, readTenant, shared);
+      });
+      const settled = await Promise.allSettled(runs);
+      settled.forEach((outcome, i) => {
+        if (i % 5 === 2)
+          expect(outcome).toMatchObject({ status: 'rejected', reason: { driverError: { code: '22012' } } });
+        else expect(outcome).toEqual({ status: 'fulfilled', value: [{ t: tenants[i % 2].id, ro: 'on' }] });
+      });
+      for (const client of sharedClients()) expect(await leftover(client)).toEqual({ t: '', ro: 'off' });
+    });
+
+    it('sends no value of its own into SQL: a read whose values must be bound is refused before it is sent', async () => {
+      const kund = await givenTenant(app);
+      const unitOfWork = app.get(UnitOfWork);
+      await expect(
+        unitOfWork.run(
+          kund.id,
+          (tx) =>
+            tx.query(`SELECT $2::text AS v WHERE $1::uuid IS NOT NULL`, [
+              tx.tenantId,
+              "x'; DROP TABLE tenants; --",
+            ]),
+          shared,
+        ),
+      ).rejects.toThrow('must be bound');
+      expect(await unitOfWork.run(kund.id, readTenant, shared)).toEqual([{ t: kund.id, ro: 'on' }]);
+    });
+
+    it('refuses anything but a one-statement read', async () => {
+      const kund = await givenTenant(app);
+      await expect(
+        app.get(UnitOfWork).run(kund.id, readTenant, { singleStatement: true, sharedConnection: true }),
+      ).rejects.toThrow('one-statement read');
+    });
+
+    it('replaces a shared connection that is lost; reads on it fail as on a lost pooled one', async () => {
+      const kund = await givenTenant(app);
+      const unitOfWork = app.get(UnitOfWork);
+      const pids = await Promise.all(
+        sharedClients().map(
+          async (client) =>
+            (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid,
+        ),
+      );
+      await ownerQuery(app, 'SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) pid', [
+        [...new Set(pids)],
+      ]);
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 4 }, () => unitOfWork.run(kund.id, readTenant, shared)),
+      );
+      for (const outcome of outcomes)
+        if (outcome.status === 'rejected') expect(isDatabaseUnavailable(outcome.reason)).toBe(true);
+      // Fresh connections from here on.
+      for (let i = 0; i < 4; i++)
+        expect(await unitOfWork.run(kund.id, readTenant, shared)).toEqual([{ t: kund.id, ro: 'on' }]);
     });
   });
 });
