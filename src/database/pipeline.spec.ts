@@ -129,20 +129,6 @@ describe('Pipeline (issue #8: several bound statements, one round trip)', () => 
     expect(wire).toEqual([]);
   });
 
-  it('goes only as a simple query when told so (shared connections): values to bind are refused, nothing written', () => {
-    const { wire, connection } = fakeConnection();
-    const simpleOnly = (params: unknown[]) =>
-      new Pipeline([{ text: 'SELECT $1::text', params }], undefined, () => undefined, {
-        simpleQueryOnly: true,
-      });
-    expect(simpleOnly(["x'; DROP TABLE tenants; --"]).submit(connection)).toEqual(
-      expect.objectContaining({ message: expect.stringContaining('must be bound') }),
-    );
-    expect(wire).toEqual([]);
-    expect(simpleOnly([id]).submit(connection)).toBeUndefined();
-    expect(wire).toEqual([`query SELECT '${id}'::text`]);
-  });
-
   it("is a node-postgres Query, the only kind the client's pipeline mode takes", () => {
     expect(new Pipeline([], undefined, () => undefined)).toBeInstanceOf(pg.Query);
   });

@@ -56,15 +56,6 @@ const { Result, utils, Query } = pg as unknown as {
   Query: new (config: { text: string }) => object;
 };
 
-/** How a pipeline may go on the wire. */
-export interface PipelineOptions {
-  /**
-   * Only as one simple Query (SharedReadConnections): a pipeline whose values are not all ids and integers is refused
-   * before anything is written, instead of going bound.
-   */
-  simpleQueryOnly?: boolean;
-}
-
 /**
  * Several statements in one write and one round trip (issue #8), and one answer at the end. The server runs them in
  * order; after an error it skips the rest, so a statement never runs after one that failed. node-postgres sends one
@@ -92,43 +83,28 @@ export class Pipeline extends Query {
     private readonly statements: Statement[],
     private readonly types: unknown,
     done: (error: Error | null, results?: unknown[][]) => void,
-    private readonly options: PipelineOptions = {},
   ) {
     super({ text: '' });
     this.callback = done;
   }
 
   /** Runs the statements on `client`; resolves with each statement's rows, in order. */
-  static run(
-    client: PipelineClient,
-    statements: Statement[],
-    options?: PipelineOptions,
-  ): Promise<unknown[][]> {
+  static run(client: PipelineClient, statements: Statement[]): Promise<unknown[][]> {
     const types = (client as { _types?: unknown })._types;
     return new Promise((resolve, reject) => {
       client.query(
-        new Pipeline(
-          statements,
-          types,
-          (error, results) => (error ? reject(error) : resolve(results ?? [])),
-          options,
-        ),
+        new Pipeline(statements, types, (error, results) => (error ? reject(error) : resolve(results ?? []))),
       );
     });
   }
 
-  /**
-   * Writes the pipeline; an error returned instead (a value pg cannot serialise, or bound values where only a simple
-   * Query may go) is reported and nothing is sent.
-   */
+  /** Writes the pipeline; an error returned instead (a value pg cannot serialise) is reported and nothing is sent. */
   submit(connection: WireConnection): Error | undefined {
     const inlined = this.statements.map(({ text, params }) => inlineParameters(text, params));
     if (inlined.every((text) => text !== undefined)) {
       connection.query(inlined.join(';\n'));
       return undefined;
     }
-    if (this.options.simpleQueryOnly)
-      return new Error('This pipeline may only go as a simple Query, and a value of it must be bound');
     let values: unknown[][];
     try {
       // Before anything is written: half a pipeline without its Sync would leave the connection waiting.

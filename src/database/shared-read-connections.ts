@@ -11,10 +11,10 @@ import type { PipelineClient } from './pipeline';
  * reads without being woken for each, and on a shared machine it stops taking the service's core at every write:
  * a third less PostgreSQL CPU per read.
  *
- * What keeps one read from touching the next (UnitOfWork.readShared): each is one simple Query message,
- * `SET TRANSACTION READ ONLY; SET LOCAL app.tenant_id = '…'; SELECT …`, which PostgreSQL runs as one implicit
- * transaction. Its end, commit or error, ends the tenant setting too, and an error rolls it back and leaves the
- * connection idle, so the next read starts clean. Nothing else is ever sent on these connections.
+ * Each read is its own transaction, `BEGIN READ ONLY; SET LOCAL app.tenant_id = '…'; <statement>; COMMIT`, so the
+ * tenant setting ends with it. A read that fails in the database leaves an aborted transaction behind it: the reads
+ * already pipelined after it fail too, its connection is discarded, and they run again on the pool
+ * (UnitOfWork.readShared). Nothing else is ever sent on these connections.
  *
  * A connection that fails (lost, or silent past query_timeout, when node-postgres destroys it with the reads queued
  * on it) is dropped; the next read opens a new one. Its reads fail as a lost connection does (503).
@@ -41,6 +41,17 @@ export class SharedReadConnections implements OnApplicationShutdown {
     const slot = this.next;
     this.next = (this.next + 1) % this.clients.length;
     return this.clients[slot] ?? this.open(slot);
+  }
+
+  /**
+   * Takes a connection out of use (a read on it failed: it may be in an aborted transaction). What is already on the
+   * wire is answered first (node-postgres ends a pipelined client after its queue); the next read opens a new one.
+   */
+  discard(client: PipelineClient): void {
+    const slot = this.clients.indexOf(client as pg.Client);
+    if (slot === -1) return;
+    this.clients[slot] = undefined;
+    (client as pg.Client).end().catch(() => undefined);
   }
 
   async onApplicationShutdown(): Promise<void> {

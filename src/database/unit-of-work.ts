@@ -43,11 +43,6 @@ interface TxWiring {
   opening?: Statement[];
   /** The run sends exactly one `query` (RunOptions.singleStatement); with a client, COMMIT travels with it. */
   singleStatement: boolean;
-  /**
-   * The run is one simple Query on a shared connection (UnitOfWork.readShared): no BEGIN and no COMMIT, PostgreSQL's
-   * implicit transaction of a multi-statement Query holds it.
-   */
-  implicitTransaction?: boolean;
 }
 
 /**
@@ -64,6 +59,8 @@ export class TenantTx {
   private queued: Queued[];
   /** A single-statement run that has sent its statement. */
   private done = false;
+  /** Why a pipeline of this run failed, once one has: its connection may be left in an aborted transaction. */
+  pipelineFailure?: unknown;
 
   constructor(
     readonly tenantId: string,
@@ -108,7 +105,7 @@ export class TenantTx {
       return results;
     }
     const batch = [...this.takeQueued(), ...own];
-    if (this.done && !this.wiring.implicitTransaction) batch.push(COMMIT);
+    if (this.done) batch.push(COMMIT);
     const results = await this.pipeline(batch);
     if (this.done) this.open = false;
     const first = batch.indexOf(own[0]);
@@ -165,15 +162,14 @@ export class TenantTx {
   private async pipeline(batch: Queued[]): Promise<unknown[][]> {
     // The queue starts with BEGIN when the run opens with its first query: once sent, the transaction is open
     // (aborted, if a statement failed: the unit of work then rolls it back).
-    if (!this.open && !this.wiring.implicitTransaction) this.open = true;
+    if (!this.open) this.open = true;
     try {
-      return await Pipeline.run(this.wiring.client!, batch, {
-        simpleQueryOnly: this.wiring.implicitTransaction,
-      });
+      return await Pipeline.run(this.wiring.client!, batch);
     } catch (error) {
-      if (!(error instanceof PipelineError)) throw error;
+      if (!(error instanceof PipelineError)) throw (this.pipelineFailure = error);
       const failed = batch[error.index];
       const reported = new QueryFailedError(failed.text, failed.params, error.cause);
+      this.pipelineFailure = reported;
       throw failed.onError ? failed.onError(reported) : reported;
     }
   }
@@ -210,6 +206,8 @@ export interface RunOptions {
 
 /** SQLSTATEs after which the whole transaction may simply run again (SCALE.md SCALE-APP-05, REL-FAIL-04). */
 const RETRYABLE = new Set(['40001', '40P01']);
+/** 25P02: a statement sent into a transaction that an earlier statement had already aborted. */
+const IN_FAILED_TRANSACTION = '25P02';
 const MAX_ATTEMPTS = 3;
 
 /**
@@ -251,7 +249,8 @@ export class UnitOfWork {
     if (options.sharedConnection && this.shared.enabled) {
       if (!options.readOnly || !options.singleStatement || options.isolation)
         throw new Error('Only a one-statement read goes on a shared connection');
-      return this.readShared(tenantId, work);
+      const read = await this.readShared(tenantId, work);
+      if ('result' in read) return read.result;
     }
     const runner = this.dataSource.createQueryRunner();
     const connection = (await runner.connect()) as PipelineClient;
@@ -299,25 +298,36 @@ export class UnitOfWork {
   }
 
   /**
-   * A read on a shared connection, behind whatever is already on the wire (SharedReadConnections): `SET TRANSACTION
-   * READ ONLY; SET LOCAL app.tenant_id = '…'; <statement>` as one simple Query. PostgreSQL runs a multi-statement
-   * Query as one implicit transaction block, so SET LOCAL holds for the statement (SECURITY.md TEN-01) and ends with
-   * it; on an error the server rolls it back and the connection is idle again, so no later read on it sees this one's
-   * tenant or aborted state. Never a bound statement here: in the extended protocol an implicit transaction is no
-   * transaction block, and SET LOCAL would warn on every read (Pipeline refuses, PipelineOptions).
+   * A one-statement read on a shared connection, behind whatever is already on the wire (SharedReadConnections):
+   * `BEGIN READ ONLY; SET LOCAL app.tenant_id = '…'; <statement>; COMMIT` in one pipeline, as on a pooled connection.
+   * A read that fails in the database leaves its connection in an aborted transaction, and the reads pipelined
+   * behind it then fail with 25P02 (or with the connection, once it is closed). So that connection is discarded, the
+   * failed read's own error stands, and those other reads, harmless to repeat, go again on a pooled connection
+   * (`{ again: true }`).
    */
-  private async readShared<T>(tenantId: string, work: (tx: TenantTx) => Promise<T>): Promise<T> {
-    const opening = ['SET TRANSACTION READ ONLY', `SET LOCAL app.tenant_id = '${tenantId}'`];
+  private async readShared<T>(
+    tenantId: string,
+    work: (tx: TenantTx) => Promise<T>,
+  ): Promise<{ result: T } | { again: true }> {
+    const client = this.shared.client();
+    const opening = ['BEGIN READ ONLY', `SET LOCAL app.tenant_id = '${tenantId}'`];
     const tx = new TenantTx(tenantId, this.dataSource.manager, {
       tenantFilter: !this.env.TEST_DISABLE_TENANT_FILTER,
-      client: this.shared.client(),
+      client,
       opening: opening.map((text) => ({ text, params: [] })),
       singleStatement: true,
-      implicitTransaction: true,
     });
-    const result = await work(tx);
-    for (const callback of tx.committed) callback();
-    return result;
+    try {
+      const result = await work(tx);
+      for (const callback of tx.committed) callback();
+      return { result };
+    } catch (error) {
+      const cause = tx.pipelineFailure;
+      if (cause === undefined) throw error; // the work's own, e.g. not found
+      this.shared.discard(client);
+      if (sqlStateOf(cause) === IN_FAILED_TRANSACTION || isConnectionLost(cause)) return { again: true };
+      throw error;
+    }
   }
 }
 

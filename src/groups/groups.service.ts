@@ -93,7 +93,12 @@ export class GroupsService {
           : [];
         return { ...page, members: membersByGroup(memberRows) };
       },
-      { readOnly: true, singleStatement: uniqueLookup && !withMembers },
+      // Entra's `displayName eq "…"` lookup without members: one statement, on a shared connection (UnitOfWork).
+      {
+        readOnly: true,
+        singleStatement: uniqueLookup && !withMembers,
+        sharedConnection: uniqueLookup && !withMembers,
+      },
     );
     const resources = rows.map((row) =>
       projectResource(

@@ -60,7 +60,8 @@ export class UsersService {
   async list(tenant: Tenant, query: unknown): Promise<ListResponse> {
     const registry = this.registries.for(tenant);
     const params = parseListParams(query, registry, USER);
-    // Entra's `userName eq "…"` lookup is one statement, so its COMMIT travels with it (UnitOfWork.singleStatement).
+    // Entra's `userName eq "…"` lookup is one statement, so its COMMIT travels with it (UnitOfWork.singleStatement),
+    // on a shared pipelined connection (sharedConnection).
     const uniqueLookup = isUniqueLookup(params, USER_FILTER_STORAGE);
     const { total, rows, groups } = await this.unitOfWork.run(
       tenant.id,
@@ -69,7 +70,7 @@ export class UsersService {
         const page = await users.list(params, this.wantsGroups(tenant, params), uniqueLookup);
         return { ...page, groups: this.memberships(page.rows) };
       },
-      { readOnly: true, singleStatement: uniqueLookup },
+      { readOnly: true, singleStatement: uniqueLookup, sharedConnection: uniqueLookup },
     );
     const resources = rows.map((row) =>
       projectResource(this.render(tenant, registry, row, groups), registry, USER, params),
@@ -79,8 +80,8 @@ export class UsersService {
 
   async get(tenant: Tenant, id: string, projection: ProjectionOptions = {}): Promise<UserResponse> {
     assertResourceId(id, USER);
-    // One statement (groups are folded into it) whose values are ids: one round trip, on a shared pipelined
-    // connection (UnitOfWork, singleStatement, sharedConnection).
+    // One statement (groups are folded into it): one round trip, on a shared pipelined connection (UnitOfWork,
+    // singleStatement, sharedConnection).
     const { row, groups } = await this.unitOfWork.run(
       tenant.id,
       async (tx) => {
