@@ -37,26 +37,32 @@ async function admin(sql: string): Promise<void> {
   }
 }
 
-/** User + system CPU of a process from /proc/<pid>/stat, in ms; 0 if it has gone. */
-function processCpuMs(pid: number | string): number {
+/**
+ * User + system CPU of a process from /proc/<pid>/stat, in ms, with that of its children that have ended
+ * (`withChildren`: PostgreSQL's postmaster collects its backends'); 0 if it has gone.
+ */
+function processCpuMs(pid: number | string, withChildren = false): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+    const children = withChildren ? Number(fields[13]) + Number(fields[14]) : 0;
+    return ((Number(fields[11]) + Number(fields[12]) + children) * 1000) / CLOCK_TICKS_PER_SECOND;
   } catch {
     return 0;
   }
 }
 
 /**
- * CPU of every PostgreSQL process on this machine (the backends serving the pool live as long as the pool): on a
- * shared machine, what the database costs per request matters as much as the service's own CPU.
+ * CPU of every PostgreSQL process on this machine, and of those that have ended (a backend's CPU moves to the
+ * postmaster when it exits, so the total never goes back): on a shared machine, what the database costs per request
+ * matters as much as the service's own CPU.
  */
 function postgresCpuMs(): number {
   let total = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += processCpuMs(entry);
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres')
+        total += processCpuMs(entry, true);
     } catch {
       // the process ended while we looked
     }
