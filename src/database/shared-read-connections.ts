@@ -5,19 +5,17 @@ import { Env } from '../config/env';
 import type { PipelineClient } from './pipeline';
 
 /**
- * A few connections, besides the pool, that reads by id share (issue #8). They run in node-postgres's pipeline mode:
- * a read is written at once, behind the reads already on the wire, instead of waiting for a pooled connection of its
- * own. PostgreSQL answers them in order. Measured (docs/PERFORMANCE.md), the server then works through a queue of
- * reads without being woken for each, and on a shared machine it stops taking the service's core at every write:
- * a third less PostgreSQL CPU per read.
+ * A few connections, besides the pool, that reads by id and unique lookups share (issue #8). They run in
+ * node-postgres's pipeline mode: a read is written at once, behind the reads already on the wire, instead of waiting
+ * for a pooled connection of its own, and PostgreSQL answers them in order. The server then works through a queue of
+ * reads without being woken for each (on a shared machine, a woken backend also takes the service's core): a quarter
+ * less PostgreSQL CPU per read, and no pooled connection or TypeORM query runner to take (docs/PERFORMANCE.md).
  *
  * Each read is its own transaction, `BEGIN READ ONLY; SET LOCAL app.tenant_id = '…'; <statement>; COMMIT`, so the
  * tenant setting ends with it. A read that fails in the database leaves an aborted transaction behind it: the reads
  * already pipelined after it fail too, its connection is discarded, and they run again on the pool
- * (UnitOfWork.readShared). Nothing else is ever sent on these connections.
- *
- * A connection that fails (lost, or silent past query_timeout, when node-postgres destroys it with the reads queued
- * on it) is dropped; the next read opens a new one. Its reads fail as a lost connection does (503).
+ * (UnitOfWork.readShared). So do the reads of a connection that is lost (or silent past query_timeout, when
+ * node-postgres destroys it with its queue); the next read opens a new one. Nothing else is sent on these connections.
  */
 @Injectable()
 export class SharedReadConnections implements OnApplicationShutdown {
