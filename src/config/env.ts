@@ -84,9 +84,9 @@ export class Env {
   DB_POOL_SIZE: number = 10;
 
   /**
-   * Connections, besides the pool, that reads by id share in node-postgres's pipeline mode (SharedReadConnections,
-   * issue #8); 0 sends them through the pool like everything else (e.g. behind a pooler that does not pass
-   * pipelined statements).
+   * Connections, besides the pool, that reads by id and unique lookups share in node-postgres's pipeline mode
+   * (SharedReadConnections, issue #8); they count toward SCALE-APP-06's connection budget. 0 sends those reads
+   * through the pool like everything else (e.g. behind a pooler that does not pass pipelined transactions).
    */
   @IsInt()
   @Min(0)
