@@ -198,8 +198,8 @@ export interface RunOptions {
    */
   singleStatement?: boolean;
   /**
-   * A read (`readOnly`, `singleStatement`) whose values are all ids and integers, such as a read by id: it may go on a
-   * shared pipelined connection (SharedReadConnections) instead of a pooled one of its own.
+   * A one-statement read (`readOnly`, `singleStatement`: a read by id, a unique lookup): it goes on a shared pipelined
+   * connection (SharedReadConnections) instead of a pooled one of its own, when there are any.
    */
   sharedConnection?: boolean;
 }
@@ -254,9 +254,7 @@ export class UnitOfWork {
     }
     const runner = this.dataSource.createQueryRunner();
     const connection = (await runner.connect()) as PipelineClient;
-    const isolation = options.isolation ? ` ISOLATION LEVEL ${options.isolation}` : '';
-    const readOnly = options.readOnly ? ' READ ONLY' : '';
-    const opening = [`BEGIN${isolation}${readOnly}`, `SET LOCAL app.tenant_id = '${tenantId}'`];
+    const opening = openingOf(tenantId, options);
     // Pipelines only on node-postgres; PGlite's driver answers one statement at a time.
     const client = this.env.embedded ? undefined : connection;
     const opensWithFirst =
@@ -310,11 +308,10 @@ export class UnitOfWork {
     work: (tx: TenantTx) => Promise<T>,
   ): Promise<{ result: T } | { again: true }> {
     const client = this.shared.client();
-    const opening = ['BEGIN READ ONLY', `SET LOCAL app.tenant_id = '${tenantId}'`];
     const tx = new TenantTx(tenantId, this.dataSource.manager, {
       tenantFilter: !this.env.TEST_DISABLE_TENANT_FILTER,
       client,
-      opening: opening.map((text) => ({ text, params: [] })),
+      opening: openingOf(tenantId, { readOnly: true }).map((text) => ({ text, params: [] })),
       singleStatement: true,
     });
     try {
@@ -329,6 +326,13 @@ export class UnitOfWork {
       throw error;
     }
   }
+}
+
+/** BEGIN (with the run's isolation and access mode) and SET LOCAL of the tenant: how every run opens (TEN-01). */
+function openingOf(tenantId: string, options: Pick<RunOptions, 'isolation' | 'readOnly'>): string[] {
+  const isolation = options.isolation ? ` ISOLATION LEVEL ${options.isolation}` : '';
+  const readOnly = options.readOnly ? ' READ ONLY' : '';
+  return [`BEGIN${isolation}${readOnly}`, `SET LOCAL app.tenant_id = '${tenantId}'`];
 }
 
 /**

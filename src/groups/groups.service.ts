@@ -78,8 +78,10 @@ export class GroupsService {
     const registry = this.registries.for(tenant);
     const params = parseListParams(query, registry, GROUP);
     const withMembers = isReturned(registry, GROUP, params, MEMBERS);
-    // Entra's `displayName eq "…"` lookup without members is one statement, its COMMIT travelling with it.
+    // Entra's `displayName eq "…"` lookup without members is one statement, its COMMIT travelling with it, on a
+    // shared pipelined connection (UnitOfWork: singleStatement, sharedConnection).
     const uniqueLookup = isUniqueLookup(params, GROUP_FILTER_STORAGE);
+    const oneStatement = uniqueLookup && !withMembers;
     const { total, rows, members } = await this.unitOfWork.run(
       tenant.id,
       async (tx) => {
@@ -93,12 +95,7 @@ export class GroupsService {
           : [];
         return { ...page, members: membersByGroup(memberRows) };
       },
-      // Entra's `displayName eq "…"` lookup without members: one statement, on a shared connection (UnitOfWork).
-      {
-        readOnly: true,
-        singleStatement: uniqueLookup && !withMembers,
-        sharedConnection: uniqueLookup && !withMembers,
-      },
+      { readOnly: true, singleStatement: oneStatement, sharedConnection: oneStatement },
     );
     const resources = rows.map((row) =>
       projectResource(
