@@ -105,9 +105,10 @@ export async function startService(port: number): Promise<Service> {
       env,
     }).toString(),
   ) as { token: string };
+  // BENCH_SERVICE_STDOUT=1 shows the service's log (LOG_LEVEL warn: its errors), e.g. when a scenario gets 500s.
   const child: ChildProcess = spawn('node', ['dist/src/main.js'], {
     env,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', process.env.BENCH_SERVICE_STDOUT ? 'inherit' : 'ignore', 'inherit'],
   });
   const pid = child.pid ?? 0;
   for (let i = 0; ; i++) {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { sqlStateOf } from '../database/database-errors';
-import { TenantTx } from '../database/unit-of-work';
+import { PREPARED, TenantTx } from '../database/unit-of-work';
 import type { AuditEvent } from './audit.types';
 
 /** An event written by its change's transaction, waiting to be linked into the chain (CreateAuditPendingEvents). */
@@ -42,6 +42,8 @@ export class AuditPendingRepository {
         ...[e.resourceType, e.resourceId, e.resourceName, e.outcome, e.status, e.scimType],
         ...[jsonb(e.changes), jsonb(e.request)],
       ],
+      undefined,
+      PREPARED,
     );
   }
 
@@ -62,6 +64,7 @@ export class AuditPendingRepository {
           FROM audit_chain_heads WHERE tenant_id = $1 FOR UPDATE`,
         params: [tx.tenantId],
         keepTenantFilter: true,
+        prepared: true,
       },
       {
         text: `SELECT id::text AS id, tenant_id::text AS "tenantId", ${OCCURRED_AT} AS "occurredAt",
@@ -71,6 +74,7 @@ export class AuditPendingRepository {
           FROM audit_pending_events WHERE tenant_id = $1 ORDER BY occurred_at, id LIMIT $2`,
         params: [tx.tenantId, limit],
         keepTenantFilter: true,
+        prepared: true,
       },
     ]);
     return {
@@ -121,7 +125,7 @@ export class AuditPendingRepository {
         sqlStateOf(error) === '23502'
           ? new Error(`Sealing ${sealed.length} audit events of tenant ${tx.tenantId} failed`)
           : error,
-      { keepTenantFilter: true },
+      { keepTenantFilter: true, prepared: true },
     );
   }
 

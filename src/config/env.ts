@@ -93,6 +93,15 @@ export class Env {
   @Max(20)
   DB_SHARED_READ_CONNECTIONS: number = 2;
 
+  /**
+   * Fixed statements (by-id reads and writes, inserts, the audit trail's) go as named prepared statements, parsed and
+   * planned once per connection (issue #8). Turn off behind a pooler in transaction mode that does not carry
+   * prepared statements from one connection to the next (PgBouncer before 1.21, SCALE.md SCALE-APP-06).
+   */
+  @Transform(bool)
+  @IsBoolean()
+  DB_PREPARED_STATEMENTS: boolean = true;
+
   /** statement_timeout of the service's connections, in milliseconds (REL-LIM-05). */
   @IsInt()
   @Min(100)

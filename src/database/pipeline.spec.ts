@@ -7,7 +7,8 @@ function fakeConnection() {
   const connection = {
     stream: { cork: () => wire.push('cork'), uncork: () => wire.push('uncork') },
     query: (text: string) => wire.push(`query ${text}`),
-    parse: (m: { text: string }) => wire.push(`parse ${m.text}`),
+    parse: (m: { text: string; name: string }) => wire.push(`parse ${m.name ? `${m.name} ` : ''}${m.text}`),
+    close: (m: { name: string }) => wire.push(`close ${m.name}`),
     bind: (m: { values: unknown[]; valueMapper: (v: unknown) => unknown }) =>
       wire.push(`bind ${JSON.stringify(m.values.map(m.valueMapper))}`),
     describe: () => wire.push('describe'),
@@ -114,6 +115,72 @@ describe('Pipeline (issue #8: several bound statements, one round trip)', () => 
     const socketError = new Error('Connection terminated unexpectedly');
     pipeline().handleError(socketError);
     await expect(lost).rejects.toBe(socketError);
+  });
+
+  describe('prepared statements (Statement.prepared)', () => {
+    // Texts of their own: the names are per text and process-wide, the prepared set per connection.
+    const byId = { text: 'SELECT 1 FROM scim_users u WHERE u.tenant_id = $1 AND u.id = $2', prepared: true };
+
+    it('closes and parses a statement new to the connection by name, then only binds it once a pipeline succeeded', async () => {
+      const { wire, connection } = fakeConnection();
+      const { client, pipeline } = clientFor(connection);
+      const first = Pipeline.run(client, [
+        { text: 'BEGIN', params: [] },
+        { ...byId, params: [id, id] },
+      ]);
+      const name = /^close (scim_\d+)$/.exec(wire[5])?.[1];
+      expect(wire).toEqual([
+        'cork',
+        'parse BEGIN',
+        'bind []',
+        'describe',
+        'execute',
+        `close ${name}`,
+        `parse ${name} ${byId.text}`,
+        `bind ["${id}","${id}"]`,
+        'describe',
+        'execute',
+        'sync',
+        'uncork',
+      ]);
+      pipeline().handleCommandComplete();
+      pipeline().handleCommandComplete();
+      pipeline().handleReadyForQuery();
+      await first;
+
+      wire.length = 0;
+      void Pipeline.run(client, [{ ...byId, params: [id, id] }]);
+      expect(wire).toEqual(['cork', `bind ["${id}","${id}"]`, 'describe', 'execute', 'sync', 'uncork']);
+      // Another connection has not prepared it.
+      const other = fakeConnection();
+      void Pipeline.run(clientFor(other.connection).client, [{ ...byId, params: [id, id] }]);
+      expect(other.wire).toContain(`parse ${name} ${byId.text}`);
+    });
+
+    it('parses it again after a pipeline that failed, whose Parse may have been skipped', async () => {
+      const text = 'SELECT 2 FROM scim_users u WHERE u.tenant_id = $1 AND u.id = $2';
+      const { wire, connection } = fakeConnection();
+      const { client, pipeline } = clientFor(connection);
+      const failed = Pipeline.run(client, [
+        { text: 'SELECT 1 / 0', params: [] },
+        { text, params: [id, id], prepared: true },
+      ]);
+      pipeline().handleError(new pg.DatabaseError('division by zero', 0, 'error'));
+      pipeline().handleReadyForQuery();
+      await expect(failed).rejects.toEqual(expect.any(PipelineError));
+      wire.length = 0;
+      void Pipeline.run(client, [{ text, params: [id, id], prepared: true }]);
+      expect(wire.filter((message) => message.startsWith('parse'))).toEqual([expect.stringContaining(text)]);
+    });
+
+    it('never writes values into the text of a prepared statement', () => {
+      const { wire, connection } = fakeConnection();
+      void Pipeline.run(clientFor(connection).client, [
+        { text: 'SELECT 3 FROM scim_users u WHERE u.id = $1', params: [id], prepared: true },
+      ]);
+      expect(wire.some((message) => message.startsWith('query'))).toBe(false);
+      expect(wire).toContain(`bind ["${id}"]`);
+    });
   });
 
   it('reports a value pg cannot serialise without writing anything (no half pipeline without its Sync)', () => {

@@ -5,6 +5,13 @@ import { isUuid } from '../common/uuid';
 export interface Statement {
   text: string;
   params: unknown[];
+  /**
+   * Fixed SQL whose best plan does not depend on its values (a resource by id, an INSERT): run as a named prepared
+   * statement, parsed and planned once per connection instead of on every request (issue #8), PostgreSQL choosing
+   * its generic plan after five runs. Never for SQL that varies with the request (filters): each text stays
+   * prepared on every connection it ran on.
+   */
+  prepared?: boolean;
 }
 
 /** The part of node-postgres's client a pipeline needs: `query` of a submittable object. */
@@ -17,6 +24,7 @@ interface WireConnection {
   stream: { cork?: () => void; uncork?: () => void };
   query(text: string): void;
   parse(message: { text: string; name: string; types: number[] }): void;
+  close(message: { type: 'S'; name: string }): void;
   bind(message: {
     portal: string;
     statement: string;
@@ -78,6 +86,10 @@ export class Pipeline extends Query {
   private readonly results: unknown[][] = [];
   private current?: PgResult;
   private settled = false;
+  private failed = false;
+  /** Prepared statements this pipeline parses, and where: they count as prepared once it has succeeded. */
+  private readonly parsed: string[] = [];
+  private connection?: WireConnection;
 
   constructor(
     private readonly statements: Statement[],
@@ -100,8 +112,10 @@ export class Pipeline extends Query {
 
   /** Writes the pipeline; an error returned instead (a value pg cannot serialise) is reported and nothing is sent. */
   submit(connection: WireConnection): Error | undefined {
-    const inlined = this.statements.map(({ text, params }) => inlineParameters(text, params));
-    if (inlined.every((text) => text !== undefined)) {
+    const inlined = this.statements.some((statement) => statement.prepared)
+      ? []
+      : this.statements.map(({ text, params }) => inlineParameters(text, params));
+    if (inlined.length > 0 && inlined.every((text) => text !== undefined)) {
       connection.query(inlined.join(';\n'));
       return undefined;
     }
@@ -112,11 +126,21 @@ export class Pipeline extends Query {
     } catch (error) {
       return error as Error;
     }
+    const prepared = preparedOn(connection);
     connection.stream.cork?.();
     try {
-      this.statements.forEach(({ text }, i) => {
-        connection.parse({ text, name: '', types: [] });
-        connection.bind({ portal: '', statement: '', values: values[i], valueMapper: (value) => value });
+      this.statements.forEach(({ text, prepared: named }, i) => {
+        const name = named ? statementName(text) : '';
+        if (!name) connection.parse({ text, name, types: [] });
+        else if (!prepared.has(name)) {
+          // Not known to be prepared on this connection: an earlier pipeline's Parse may or may not have run (an
+          // error skips the rest of a pipeline), so Close first; closing a statement that does not exist is no
+          // error. Known once this pipeline has succeeded (handleReadyForQuery).
+          connection.close({ type: 'S', name });
+          connection.parse({ text, name, types: [] });
+          this.parsed.push(name);
+        }
+        connection.bind({ portal: '', statement: name, values: values[i], valueMapper: (value) => value });
         connection.describe({ type: 'P', name: '' });
         connection.execute({ portal: '', rows: 0 });
       });
@@ -124,6 +148,7 @@ export class Pipeline extends Query {
     } finally {
       connection.stream.uncork?.();
     }
+    this.connection = connection;
     return undefined;
   }
 
@@ -152,12 +177,15 @@ export class Pipeline extends Query {
    * are, so database-errors.ts still recognises them.
    */
   handleError(error: Error): void {
+    this.failed = true;
     const index = this.results.length;
     const serverError = error instanceof pg.DatabaseError;
     this.settle(serverError ? new PipelineError(error, index) : error);
   }
 
   handleReadyForQuery(): void {
+    if (!this.failed && this.connection)
+      for (const name of this.parsed) preparedOn(this.connection).add(name);
     this.settle(null, this.results);
   }
 
@@ -201,4 +229,29 @@ export function inlineParameters(sql: string, params: unknown[]): string | undef
     return literal ?? '';
   });
   return complete ? text : undefined;
+}
+
+/** Names of prepared statements, one per distinct text (a few dozen: only fixed SQL is prepared). */
+const statementNames = new Map<string, string>();
+/**
+ * A bound on what each connection keeps prepared, whatever callers mark: past it, new texts run unnamed. Far above the
+ * statements the service has (by id, inserts, one lookup per unique attribute).
+ */
+const MAX_PREPARED_STATEMENTS = 200;
+/** The prepared statements known to exist on each connection. */
+const preparedStatements = new WeakMap<object, Set<string>>();
+
+/** The name `text` is prepared under, or '' (unnamed) once MAX_PREPARED_STATEMENTS texts have names. */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name !== undefined) return name;
+  if (statementNames.size >= MAX_PREPARED_STATEMENTS) return '';
+  statementNames.set(text, (name = `scim_${statementNames.size + 1}`));
+  return name;
+}
+
+function preparedOn(connection: object): Set<string> {
+  let names = preparedStatements.get(connection);
+  if (names === undefined) preparedStatements.set(connection, (names = new Set()));
+  return names;
 }

@@ -1,6 +1,13 @@
-import { compileFilter, JsonObject, ListParams, ScimError, pageWithTotal } from '../scim/core';
+import {
+  compileFilter,
+  isPreparableLookup,
+  JsonObject,
+  ListParams,
+  ScimError,
+  pageWithTotal,
+} from '../scim/core';
 import { isUniqueViolation } from '../database/database-errors';
-import { TenantTx } from '../database/unit-of-work';
+import { PREPARED, StatementOptions, TenantTx } from '../database/unit-of-work';
 import { updatedRow } from '../scim/scim-resource';
 import { GROUP_FILTER_STORAGE, groupSortExpression } from './group-storage';
 
@@ -36,7 +43,7 @@ export class GroupsRepository {
   constructor(private readonly tx: TenantTx) {}
 
   async findById(id: string): Promise<GroupRow | null> {
-    const rows = await this.query<GroupRow>(`${SELECT} WHERE g.tenant_id = $1 AND g.id = $2`, [id]);
+    const rows = await this.query<GroupRow>(`${SELECT} WHERE g.tenant_id = $1 AND g.id = $2`, [id], PREPARED);
     return rows[0] ?? null;
   }
 
@@ -51,6 +58,7 @@ export class GroupsRepository {
       `${SELECT.replace(' FROM scim_groups g', ', now() AS now FROM scim_groups g')}
        WHERE g.tenant_id = $1 AND g.id = $2 FOR NO KEY UPDATE`,
       [id],
+      PREPARED,
     );
     return rows[0] ?? null;
   }
@@ -86,6 +94,7 @@ export class GroupsRepository {
         JSON.stringify(doc),
       ],
       (error) => writeError(error, columns),
+      PREPARED,
     );
     return updatedRow(current, { displayName: columns.displayName, doc });
   }
@@ -95,10 +104,12 @@ export class GroupsRepository {
    * travel with the COMMIT (TenantTx.beforeCommit): nothing reads it back.
    */
   async deleteAtCommit(id: string): Promise<void> {
-    await this.tx.beforeCommit(`DELETE FROM scim_groups g WHERE g.tenant_id = $1 AND g.id = $2`, [
-      this.tx.tenantId,
-      id,
-    ]);
+    await this.tx.beforeCommit(
+      `DELETE FROM scim_groups g WHERE g.tenant_id = $1 AND g.id = $2`,
+      [this.tx.tenantId, id],
+      undefined,
+      PREPARED,
+    );
   }
 
   /**
@@ -127,18 +138,19 @@ export class GroupsRepository {
       this.query<GroupRow>(
         `${SELECT} WHERE ${condition} ORDER BY ${order} LIMIT $${next} OFFSET $${next + 1}`,
         [...filterParams, params.count, params.startIndex - 1],
+        { prepared: isPreparableLookup(params, uniqueLookup) },
       );
     return pageWithTotal(params, page, count, uniqueLookup);
   }
 
-  private query<T>(sql: string, params: unknown[]): Promise<T[]> {
-    return this.tx.query<T>(sql, [this.tx.tenantId, ...params]);
+  private query<T>(sql: string, params: unknown[], options?: StatementOptions): Promise<T[]> {
+    return this.tx.query<T>(sql, [this.tx.tenantId, ...params], options);
   }
 
-  /** Inserts and updates: the database enforces displayName uniqueness (REL-IDEM-02), never a pre-check. */
+  /** Inserts: the database enforces displayName uniqueness (REL-IDEM-02), never a pre-check. */
   private async write<T>(sql: string, params: unknown[], columns: GroupColumns): Promise<T[]> {
     try {
-      return await this.query<T>(sql, params);
+      return await this.query<T>(sql, params, PREPARED);
     } catch (error) {
       throw writeError(error, columns);
     }

@@ -1,6 +1,13 @@
-import { compileFilter, JsonObject, ListParams, ScimError, pageWithTotal } from '../scim/core';
+import {
+  compileFilter,
+  isPreparableLookup,
+  JsonObject,
+  ListParams,
+  ScimError,
+  pageWithTotal,
+} from '../scim/core';
 import { isUniqueViolation, sqlStateOf } from '../database/database-errors';
-import { TenantTx } from '../database/unit-of-work';
+import { PREPARED, StatementOptions, TenantTx } from '../database/unit-of-work';
 import { updatedRow } from '../scim/scim-resource';
 import { customEqualities, emailEqualities, USER_FILTER_STORAGE, userSortExpression } from './user-storage';
 
@@ -86,6 +93,7 @@ export class UsersRepository {
     const rows = await this.query<UserRow>(
       `${selectOf(options.withGroups)} WHERE u.tenant_id = $1 AND u.id = $2`,
       [id],
+      PREPARED,
     );
     return rows[0] ?? null;
   }
@@ -104,6 +112,7 @@ export class UsersRepository {
       `${selectOf(options.withGroups).replace(' FROM scim_users u', ', now() AS now FROM scim_users u')}
        WHERE u.tenant_id = $1 AND u.id = $2 ${options.forDelete ? 'FOR UPDATE' : 'FOR NO KEY UPDATE'}`,
       [id],
+      PREPARED,
     );
     return rows[0] ?? null;
   }
@@ -146,16 +155,19 @@ export class UsersRepository {
        WHERE tenant_id = $1 AND id = $2`,
       [this.tx.tenantId, current.id, ...columnValues(columns), JSON.stringify(doc), this.customUserUrn],
       (error) => writeError(error, columns),
+      PREPARED,
     );
     return updatedRow(current, { userName: columns.userName, managerId: columns.managerId, doc });
   }
 
   /** The DELETE of a locked user, queued to travel with the COMMIT (TenantTx.beforeCommit): nothing reads it back. */
   async deleteAtCommit(id: string): Promise<void> {
-    await this.tx.beforeCommit(`DELETE FROM scim_users u WHERE u.tenant_id = $1 AND u.id = $2`, [
-      this.tx.tenantId,
-      id,
-    ]);
+    await this.tx.beforeCommit(
+      `DELETE FROM scim_users u WHERE u.tenant_id = $1 AND u.id = $2`,
+      [this.tx.tenantId, id],
+      undefined,
+      PREPARED,
+    );
   }
 
   /**
@@ -197,18 +209,19 @@ export class UsersRepository {
       this.query<UserRow>(
         `${selectOf(withGroups)} WHERE ${condition} ORDER BY ${order} LIMIT $${next} OFFSET $${next + 1}`,
         [...filterParams, params.count, params.startIndex - 1],
+        { prepared: isPreparableLookup(params, uniqueLookup) },
       );
     return pageWithTotal(params, page, count, uniqueLookup);
   }
 
-  private query<T>(sql: string, params: unknown[]): Promise<T[]> {
-    return this.tx.query<T>(sql, [this.tx.tenantId, ...params]);
+  private query<T>(sql: string, params: unknown[], options?: StatementOptions): Promise<T[]> {
+    return this.tx.query<T>(sql, [this.tx.tenantId, ...params], options);
   }
 
   /** Inserts: the database enforces userName uniqueness and the manager reference. */
   private async write<T>(sql: string, params: unknown[], columns: UserColumns): Promise<T[]> {
     try {
-      return await this.query<T>(sql, params);
+      return await this.query<T>(sql, params, PREPARED);
     } catch (error) {
       throw writeError(error, columns);
     }

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { Client } from 'pg';
 import { sqlStateOf } from '../../src/database/database-errors';
 import { SharedReadConnections } from '../../src/database/shared-read-connections';
-import { TenantTx, UnitOfWork } from '../../src/database/unit-of-work';
+import { PREPARED, TenantTx, UnitOfWork } from '../../src/database/unit-of-work';
 import { createTestApp, givenTenant } from '../support/app';
 import { EMBEDDED, ownerQuery } from '../support/database';
 
@@ -367,4 +367,76 @@ describe('tenant-scoped unit of work (issue #2, SECURITY.md TEN-01/TEN-03)', () 
         expect(await unitOfWork.run(kund.id, readTenant, shared)).toEqual([{ t: kund.id, ro: 'on' }]);
     });
   });
+
+  (EMBEDDED ? describe.skip : describe)(
+    'prepared statements (issue #8: parsed and planned once per connection)',
+    () => {
+      // One pooled connection, so that consecutive runs share it.
+      let onePool: NestExpressApplication;
+      let unprepared: NestExpressApplication;
+      beforeAll(async () => {
+        onePool = await createTestApp({ env: { DB_POOL_SIZE: '1', DB_SHARED_READ_CONNECTIONS: '0' } });
+        unprepared = await createTestApp({ env: { DB_PREPARED_STATEMENTS: 'false' } });
+      });
+      afterAll(() => Promise.all([onePool.close(), unprepared.close()]));
+
+      const marker = () => `prepared ${Math.random().toString(36).slice(2)}`;
+      const lookup = (text: string) =>
+        `SELECT $2::text AS v, '${text}' AS marker WHERE current_setting('app.tenant_id') = $1::text`;
+      const preparedTexts = (tx: TenantTx) =>
+        tx.query<{ statement: string }>(
+          `SELECT statement FROM pg_prepared_statements WHERE name LIKE 'scim\\_%' AND $1::uuid IS NOT NULL`,
+          [tx.tenantId],
+        );
+
+      it('sends a statement marked prepared as a named statement of the connection, its values bound', async () => {
+        const kund = await givenTenant(onePool);
+        const sql = lookup(marker());
+        const hostile = "x'; DROP TABLE tenants; --";
+        for (let i = 0; i < 3; i++) {
+          const [rows, prepared] = await onePool
+            .get(UnitOfWork)
+            .run(kund.id, async (tx) => [
+              await tx.query(sql, [tx.tenantId, hostile], PREPARED),
+              await preparedTexts(tx),
+            ]);
+          expect(rows).toEqual([expect.objectContaining({ v: hostile })]);
+          expect(prepared.map((row) => row.statement)).toContain(sql);
+        }
+      });
+
+      it('prepares it again after a failed pipeline left it prepared but unrecorded (Close before Parse)', async () => {
+        const kund = await givenTenant(onePool);
+        const sql = lookup(marker());
+        const unitOfWork = onePool.get(UnitOfWork);
+        await expect(
+          unitOfWork.run(kund.id, (tx) =>
+            tx.queryAll([
+              { text: sql, params: [tx.tenantId, 'a'], prepared: true },
+              { text: 'SELECT 1 / 0 WHERE $1::uuid IS NOT NULL', params: [tx.tenantId] },
+            ]),
+          ),
+        ).rejects.toMatchObject({ driverError: { code: '22012' } });
+        const [rows, prepared] = await unitOfWork.run(kund.id, async (tx) => [
+          await tx.query(sql, [tx.tenantId, 'b'], PREPARED),
+          await preparedTexts(tx),
+        ]);
+        expect(rows).toEqual([expect.objectContaining({ v: 'b' })]);
+        expect(prepared.filter((row) => row.statement === sql)).toHaveLength(1);
+      });
+
+      it('sends it unnamed when DB_PREPARED_STATEMENTS is off (poolers in transaction mode)', async () => {
+        const kund = await givenTenant(unprepared);
+        const sql = lookup(marker());
+        const [rows, prepared] = await unprepared
+          .get(UnitOfWork)
+          .run(kund.id, async (tx) => [
+            await tx.query(sql, [tx.tenantId, 'c'], PREPARED),
+            await preparedTexts(tx),
+          ]);
+        expect(rows).toEqual([expect.objectContaining({ v: 'c' })]);
+        expect(prepared.map((row) => row.statement)).not.toContain(sql);
+      });
+    },
+  );
 });

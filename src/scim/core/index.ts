@@ -44,6 +44,7 @@ export { buildMeta, resourceLocation, weakEtag, parseEtag, type MetaInput } from
 export { buildListResponse, type ListResponse } from './serializer/list-response';
 export {
   parseListParams,
+  isPreparableLookup,
   isUniqueLookup,
   pageWithTotal,
   totalFromPage,

@@ -145,6 +145,15 @@ export function isUniqueLookup(params: ListParams, storage: FilterStorage): bool
 }
 
 /**
+ * A unique lookup (isUniqueLookup) by one comparison, as Entra's `userName eq "…"`: its SQL has one text per
+ * attribute whatever the value, so the statement can be prepared (Statement.prepared); a filter of several
+ * comparisons has as many texts as a client can write.
+ */
+export function isPreparableLookup(params: ListParams, uniqueLookup: boolean): boolean {
+  return uniqueLookup && params.filter?.kind === 'compare';
+}
+
+/**
  * A page and its total (RFC 7644 §3.4.2): the count runs only when the page cannot tell the total; `uniqueLookup`
  * (isUniqueLookup) says the page is the whole result.
  */
