@@ -125,7 +125,7 @@ export class AuditPendingRepository {
         sqlStateOf(error) === '23502'
           ? new Error(`Sealing ${sealed.length} audit events of tenant ${tx.tenantId} failed`)
           : error,
-      { keepTenantFilter: true, prepared: true },
+      { keepTenantFilter: true },
     );
   }
 
