@@ -50,9 +50,13 @@ export function toJsonValue(value: unknown): JsonValue {
 
 /** JSON text with object keys sorted by code unit at every level and no whitespace. */
 export function canonicalJson(value: unknown): string {
-  const json = toJsonValue(value);
+  return canonicalText(toJsonValue(value));
+}
+
+/** canonicalJson of a value already made plain JSON data (toJsonValue), which is converted only once. */
+function canonicalText(json: JsonValue): string {
   if (json === null || typeof json !== 'object') return JSON.stringify(json);
-  if (Array.isArray(json)) return `[${json.map((item) => canonicalJson(item)).join(',')}]`;
+  if (Array.isArray(json)) return `[${json.map(canonicalText).join(',')}]`;
   const keys = Object.keys(json).sort();
-  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(json[key])}`).join(',')}}`;
+  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalText(json[key])}`).join(',')}}`;
 }
