@@ -180,6 +180,10 @@ export class Pipeline extends Query {
     this.failed = true;
     const index = this.results.length;
     const serverError = error instanceof pg.DatabaseError;
+    // The connection lost its prepared statements (DEALLOCATE ALL or DISCARD ALL, e.g. by a pooler): parse them again
+    // from the next pipeline on; the unit of work runs this one again (RETRYABLE).
+    if (serverError && error.code === UNDEFINED_PREPARED_STATEMENT && this.connection)
+      preparedOn(this.connection).clear();
     this.settle(serverError ? new PipelineError(error, index) : error);
   }
 
@@ -230,6 +234,9 @@ export function inlineParameters(sql: string, params: unknown[]): string | undef
   });
   return complete ? text : undefined;
 }
+
+/** SQLSTATE 26000: a Bind named a prepared statement the connection does not have. */
+export const UNDEFINED_PREPARED_STATEMENT = '26000';
 
 /** Names of prepared statements, one per distinct text (a few dozen: only fixed SQL is prepared). */
 const statementNames = new Map<string, string>();

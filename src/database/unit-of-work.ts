@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, QueryFailedError, QueryRunner } from 'typeorm';
 import { isConnectionLost, sqlStateOf } from './database-errors';
-import { Pipeline, PipelineClient, PipelineError, Statement } from './pipeline';
+import { Pipeline, PipelineClient, PipelineError, Statement, UNDEFINED_PREPARED_STATEMENT } from './pipeline';
 import { SharedReadConnections } from './shared-read-connections';
 import { isUuid } from '../common/uuid';
 import { Env } from '../config/env';
@@ -217,8 +217,11 @@ export interface RunOptions {
   sharedConnection?: boolean;
 }
 
-/** SQLSTATEs after which the whole transaction may simply run again (SCALE.md SCALE-APP-05, REL-FAIL-04). */
-const RETRYABLE = new Set(['40001', '40P01']);
+/**
+ * SQLSTATEs after which the whole transaction may simply run again (SCALE.md SCALE-APP-05, REL-FAIL-04); also a
+ * prepared statement the connection had lost, which the run's next attempt prepares again (Pipeline).
+ */
+const RETRYABLE = new Set(['40001', '40P01', UNDEFINED_PREPARED_STATEMENT]);
 /** 25P02: a statement sent into a transaction that an earlier statement had already aborted. */
 const IN_FAILED_TRANSACTION = '25P02';
 const MAX_ATTEMPTS = 3;

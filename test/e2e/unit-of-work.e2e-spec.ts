@@ -425,6 +425,20 @@ describe('tenant-scoped unit of work (issue #2, SECURITY.md TEN-01/TEN-03)', () 
         expect(prepared.filter((row) => row.statement === sql)).toHaveLength(1);
       });
 
+      it('prepares it again, and runs the request again, after the connection lost it (DEALLOCATE ALL)', async () => {
+        const kund = await givenTenant(onePool);
+        const sql = lookup(marker());
+        const unitOfWork = onePool.get(UnitOfWork);
+        await unitOfWork.run(kund.id, (tx) => tx.query(sql, [tx.tenantId, 'd'], PREPARED));
+        await unitOfWork.run(kund.id, (tx) => tx.manager.query('DEALLOCATE ALL'));
+        const [rows, prepared] = await unitOfWork.run(kund.id, async (tx) => [
+          await tx.query(sql, [tx.tenantId, 'e'], PREPARED),
+          await preparedTexts(tx),
+        ]);
+        expect(rows).toEqual([expect.objectContaining({ v: 'e' })]);
+        expect(prepared.map((row) => row.statement)).toContain(sql);
+      });
+
       it('sends it unnamed when DB_PREPARED_STATEMENTS is off (poolers in transaction mode)', async () => {
         const kund = await givenTenant(unprepared);
         const sql = lookup(marker());
