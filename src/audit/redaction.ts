@@ -2,6 +2,7 @@
 // attributes (AUDIT_REDACT_ATTRIBUTES) redacted, every value and body bounded in size.
 import { canonicalJson, JsonValue, storableString, toJsonValue } from './canonical-json';
 import type { AuditChanges } from './audit.types';
+import { deepEqual } from '../scim/core';
 
 export const REDACTED = '[redacted]';
 /** Above this many ids a member change is stored as counts only (issue #6: no 100,000-entry lists). */
@@ -145,7 +146,9 @@ export function diffAttributes(
     if (ignore.includes(name)) continue;
     const had = b[name] !== undefined;
     const has = a[name] !== undefined;
-    if (had && has && canonicalJson(b[name]) === canonicalJson(a[name])) continue;
+    // deepEqual first: it allocates nothing, and most attributes of a PATCH are unchanged.
+    if (had && has && (deepEqual(b[name], a[name]) || canonicalJson(b[name]) === canonicalJson(a[name])))
+      continue;
     if (!had && !has) continue;
     out[name] = { ...(had ? { old: b[name] } : {}), ...(has ? { new: a[name] } : {}) };
   }
