@@ -112,10 +112,11 @@ export class Pipeline extends Query {
 
   /** Writes the pipeline; an error returned instead (a value pg cannot serialise) is reported and nothing is sent. */
   submit(connection: WireConnection): Error | undefined {
+    // A prepared statement is bound by name, so its pipeline is never one simple query.
     const inlined = this.statements.some((statement) => statement.prepared)
-      ? []
+      ? undefined
       : this.statements.map(({ text, params }) => inlineParameters(text, params));
-    if (inlined.length > 0 && inlined.every((text) => text !== undefined)) {
+    if (inlined?.every((text) => text !== undefined)) {
       connection.query(inlined.join(';\n'));
       return undefined;
     }
