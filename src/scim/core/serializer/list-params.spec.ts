@@ -2,7 +2,13 @@ import { ScimError } from '../errors/scim-error';
 import { MAX_RESULTS } from '../limits';
 import { createDefaultRegistry } from '../schema/schema.registry';
 import { buildListResponse } from './list-response';
-import { isUniqueLookup, pageWithTotal, parseListParams, totalFromPage } from './list-params';
+import {
+  isPreparableLookup,
+  isUniqueLookup,
+  pageWithTotal,
+  parseListParams,
+  totalFromPage,
+} from './list-params';
 import { buildMeta, parseEtag, weakEtag } from './meta';
 
 const registry = createDefaultRegistry();
@@ -192,5 +198,25 @@ describe('isUniqueLookup (issue #8: a lookup by a unique attribute reads in one 
       rows: ['a'],
     });
     expect(count).not.toHaveBeenCalled();
+  });
+});
+
+describe('isPreparableLookup (issue #8: only SQL of a bounded number of shapes is prepared)', () => {
+  const storage = { attributes: {}, unique: ['id', 'userName'] };
+  const preparable = (filter: string) => {
+    const params = parse({ filter });
+    return isPreparableLookup(params, isUniqueLookup(params, storage));
+  };
+
+  it("holds for a unique lookup of one comparison, Entra's userName eq", () => {
+    expect(preparable('userName eq "a@contoso.com"')).toBe(true);
+    expect(preparable('id eq "0b6b3c1e-8f3a-4f7e-9a55-3c2d1e0f9a8b"')).toBe(true);
+  });
+
+  it('fails for a unique lookup with more conditions, whose shapes a client chooses, and for other filters', () => {
+    expect(preparable('userName eq "a" and active eq true')).toBe(false);
+    expect(preparable('userName eq "a" and (title eq "x" or title eq "y")')).toBe(false);
+    expect(preparable('userName sw "a"')).toBe(false);
+    expect(preparable('externalId eq "a"')).toBe(false);
   });
 });
