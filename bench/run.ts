@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { closeConnections } from './http';
 import { Figures, runFor } from './load';
 import {
+  BASELINE,
   floodingTenant,
   groupsAvailable,
   initialCycle,
@@ -70,16 +71,10 @@ async function main(): Promise<void> {
   try {
     const tenant = await seedTenant(service, 'bench-main');
     const withGroups = await groupsAvailable(service, tenant);
-    const baseline = await runFor(
-      service,
-      'baseline GET /health/live',
-      tenant,
-      () => ({ method: 'GET', path: '/health/live' }),
-      {
-        connections: options.connections,
-        seconds: options.seconds,
-      },
-    );
+    const baseline = await runFor(service, 'baseline GET /health/live', tenant, BASELINE, {
+      connections: options.connections,
+      seconds: options.seconds,
+    });
     print(line(baseline));
     out.baseline = baseline;
 

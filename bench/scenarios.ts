@@ -183,6 +183,9 @@ export async function initialCycle(
 }
 
 /** Scenario 2's requests, one shape each (ids and names vary per request). */
+/** The baseline: a trivial route of the same application, no database (#8). */
+export const BASELINE: RequestShape = () => ({ method: 'GET', path: '/health/live' });
+
 export function steadyShapes(tenant: BenchTenant): Record<string, RequestShape> {
   const ids = tenant.userIds.filter(Boolean);
   const id = (i: number) => ids[(i * 7919) % ids.length];

@@ -70,6 +70,17 @@ function postgresCpuMs(): number {
   return total;
 }
 
+/**
+ * The service's command line as `npm run start:prod` has it: its V8 heap flags decide the memory figures (and some of
+ * the CPU), so the bench runs what is deployed.
+ */
+function productionArguments(): string[] {
+  const packageJson = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+  const [command, ...args] = packageJson.scripts['start:prod'].split(/\s+/);
+  if (command !== 'node') throw new Error(`start:prod should run node, not ${command}`);
+  return args;
+}
+
 export async function startService(port: number): Promise<Service> {
   const name = `scim_bench_${process.pid}`;
   await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -106,7 +117,7 @@ export async function startService(port: number): Promise<Service> {
     }).toString(),
   ) as { token: string };
   // BENCH_SERVICE_STDOUT=1 shows the service's log (LOG_LEVEL warn: its errors), e.g. when a scenario gets 500s.
-  const child: ChildProcess = spawn('node', ['dist/src/main.js'], {
+  const child: ChildProcess = spawn('node', productionArguments(), {
     env,
     stdio: ['ignore', process.env.BENCH_SERVICE_STDOUT ? 'inherit' : 'ignore', 'inherit'],
   });

@@ -29,6 +29,17 @@ describe('canonicalJson', () => {
     expect(canonicalJson({ b: 1, B: 2, a: 3, _: 4 })).toBe('{"B":2,"_":4,"a":3,"b":1}');
   });
 
+  it('renders keys and values PostgreSQL cannot store as they are stored (U+FFFD), at any depth', () => {
+    expect(canonicalJson({ b: 'x\u0000', a: [{ 'k\ud800': 1 }] })).toBe(
+      '{"a":[{"k\uFFFD":1}],"b":"x\uFFFD"}',
+    );
+    // Two keys that become one: the value stored under it (the later one, as in toJsonValue) is the one hashed.
+    expect(canonicalJson({ 'k\u0000': 1, 'k\uFFFD': 2 })).toBe(
+      canonicalJson(toJsonValue({ 'k\u0000': 1, 'k\uFFFD': 2 })),
+    );
+    expect(canonicalJson({ 'k\u0000': 1, 'k\uFFFD': 2 })).toBe('{"k\uFFFD":2}');
+  });
+
   it('is stable across a JSON round trip (what jsonb gives back)', () => {
     const value = { n: 1e21, f: 0.1, s: 'å\u2028', nested: [{ k: 1e-7 }] };
     const text = canonicalJson(value);

@@ -5,11 +5,17 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 
 const REPLACEMENT = '\uFFFD';
 
+/** What PostgreSQL cannot store as is (see storableString); almost no string has any. */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what it looks for
+const UNSTORABLE = /[\u0000\uD800-\uDFFF]/;
+
 /**
  * A string PostgreSQL can store and give back unchanged: `text` and `jsonb` refuse NUL, and `jsonb` refuses
  * lone UTF-16 surrogates, so both become U+FFFD (the same rule as String.prototype.toWellFormed, ES2024).
  */
 export function storableString(value: string): string {
+  // Every key and value of every audit event comes through here: the native test keeps the common case a scan.
+  if (!UNSTORABLE.test(value)) return value;
   let out = '';
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);
@@ -50,10 +56,24 @@ export function toJsonValue(value: unknown): JsonValue {
 
 /** JSON text with object keys sorted by code unit at every level and no whitespace. */
 export function canonicalJson(value: unknown): string {
-  return canonicalText(toJsonValue(value));
+  if (value === null || typeof value !== 'object' || value instanceof Date)
+    return JSON.stringify(toJsonValue(value));
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  // Written in one pass, without first copying the value into plain JSON (toJsonValue): the audit sealer hashes
+  // every event this way (AUD-03). A key PostgreSQL could not store is rare; that object takes the copying path,
+  // which also settles two keys that become the same key.
+  const keys: string[] = [];
+  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    if (item === undefined || typeof item === 'function') continue;
+    if (UNSTORABLE.test(key)) return canonicalText(toJsonValue(value));
+    keys.push(key);
+  }
+  keys.sort();
+  const record = value as Record<string, unknown>;
+  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`).join(',')}}`;
 }
 
-/** canonicalJson of a value already made plain JSON data (toJsonValue), which is converted only once. */
+/** canonicalJson of a value already made plain JSON data (toJsonValue). */
 function canonicalText(json: JsonValue): string {
   if (json === null || typeof json !== 'object') return JSON.stringify(json);
   if (Array.isArray(json)) return `[${json.map(canonicalText).join(',')}]`;

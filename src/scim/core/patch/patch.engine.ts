@@ -1,5 +1,5 @@
 import { ScimError } from '../errors/scim-error';
-import { deepEqual } from '../schema/resource.parser';
+import { cloneJson, deepEqual } from '../schema/resource.parser';
 import type { SchemaRegistry } from '../schema/schema.registry';
 import { isJsonObject, type JsonObject, type ScimResource } from '../schema/schema.types';
 import { checkKey } from '../schema/strings';
@@ -30,7 +30,7 @@ export function applyPatch(
 ): PatchResult {
   const operations = parsePatchRequest(patchRequest);
   const before = registry.parse(resourceType, resource, 'replace', { internal: true });
-  const doc = structuredClone(before);
+  const doc = cloneJson(before);
   const engine = new PatchEngine(registry, resourceType, doc);
   for (const operation of operations) engine.apply(operation);
   // The result must still be a valid resource (required attributes, one primary, unique types, …).

@@ -1,6 +1,7 @@
 import { ScimError } from '../errors/scim-error';
 import { SCHEMA_URNS } from './common.schema';
 import { createDefaultRegistry } from './schema.registry';
+import { cloneJson } from './resource.parser';
 import { attribute } from './schema.types';
 
 const registry = createDefaultRegistry();
@@ -280,6 +281,26 @@ describe('parseResource', () => {
       ['a string decimal', { score: '1.5' }],
     ])('rejects an integer %s', (_name, data) => {
       expect(errorOf(() => parseAcme(data)).scimType).toBe('invalidValue');
+    });
+  });
+});
+
+describe('cloneJson', () => {
+  it('copies every object and array, so changing the copy leaves the original as it was', () => {
+    const original = {
+      name: { givenName: 'Ann' },
+      emails: [{ value: 'a@example.com', primary: true }],
+      active: null,
+    };
+    const copy = cloneJson(original);
+    expect(copy).toEqual(original);
+    copy.name.givenName = 'Bo';
+    copy.emails[0].primary = false;
+    copy.emails.push({ value: 'b@example.com', primary: false });
+    expect(original).toEqual({
+      name: { givenName: 'Ann' },
+      emails: [{ value: 'a@example.com', primary: true }],
+      active: null,
     });
   });
 });

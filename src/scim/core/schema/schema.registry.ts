@@ -27,6 +27,9 @@ export interface ResolvedAttribute {
 export class SchemaRegistry {
   private readonly schemaByUrn = new Map<string, SchemaDefinition>();
   private readonly typeByName = new Map<string, ResourceTypeDefinition>();
+  // Derived once (the registry is immutable): every parse, PATCH and projection asks for them (issue #8).
+  private readonly extensionsByType = new Map<string, readonly SchemaDefinition[]>();
+  private readonly coreAttributesByType = new Map<string, readonly AttributeDefinition[]>();
 
   constructor(schemas: readonly SchemaDefinition[], resourceTypes: readonly ResourceTypeDefinition[]) {
     // RFC 7643 §2.1: URNs and names are case-insensitive, so every map is keyed by the lower-cased name.
@@ -40,7 +43,16 @@ export class SchemaRegistry {
         if (!this.schemaByUrn.has(urn.toLowerCase()))
           throw new Error(`Resource type ${type.name}: unknown ${urn}`);
       }
-      this.typeByName.set(type.name.toLowerCase(), type);
+      const key = type.name.toLowerCase();
+      this.typeByName.set(key, type);
+      this.extensionsByType.set(
+        key,
+        type.schemaExtensions.map((e) => this.schemaOrThrow(e.schema)),
+      );
+      this.coreAttributesByType.set(key, [
+        ...COMMON_ATTRIBUTES,
+        ...this.schemaOrThrow(type.schema).attributes,
+      ]);
     }
   }
 
@@ -80,8 +92,8 @@ export class SchemaRegistry {
     return this.schemaOrThrow(this.resourceType(resourceType).schema);
   }
 
-  extensionSchemas(resourceType: string): SchemaDefinition[] {
-    return this.resourceType(resourceType).schemaExtensions.map((e) => this.schemaOrThrow(e.schema));
+  extensionSchemas(resourceType: string): readonly SchemaDefinition[] {
+    return this.derived(this.extensionsByType, resourceType);
   }
 
   /** The extension schema of `resourceType` with this URN (any case), if registered. */
@@ -92,7 +104,7 @@ export class SchemaRegistry {
 
   /** Top-level attributes of the core schema plus the common attributes id, externalId, meta. */
   coreAttributes(resourceType: string): readonly AttributeDefinition[] {
-    return [...COMMON_ATTRIBUTES, ...this.coreSchema(resourceType).attributes];
+    return this.derived(this.coreAttributesByType, resourceType);
   }
 
   /** Resolves a textual attribute path; undefined when it names nothing. */
@@ -142,6 +154,12 @@ export class SchemaRegistry {
   /** Validates and normalises a create (POST) or replace (PUT) body; see resource.parser.ts. */
   parse(resourceType: string, body: unknown, mode: ParseMode, options?: ParseOptions): ScimResource {
     return parseResource(this, resourceType, body, mode, options);
+  }
+
+  private derived<T>(map: Map<string, T>, resourceType: string): T {
+    const found = map.get(resourceType.toLowerCase());
+    if (found === undefined) throw new Error(`Unknown resource type ${resourceType}`);
+    return found;
   }
 
   private lookup(attributes: readonly AttributeDefinition[], name: string): AttributeDefinition | undefined {
