@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
+import { readThroughCache } from '../common/read-through-cache';
 import { Env } from '../config/env';
 import { TenantTx, UnitOfWork } from '../database/unit-of-work';
 import { ApiKey } from './api-key.entity';
@@ -58,7 +59,11 @@ export class ApiKeysService implements BeforeApplicationShutdown {
     private readonly env: Env,
     private readonly unitOfWork: UnitOfWork,
   ) {
-    this.cache = new LRUCache({ max: 50_000, ttl: Math.max(1, env.TOKEN_CACHE_SECONDS * 1000) });
+    this.cache = readThroughCache({
+      max: 50_000,
+      ttlMs: Math.max(1, env.TOKEN_CACHE_SECONDS * 1000),
+      load: async (keyId) => ({ key: await this.keys.findByKeyId(keyId) }),
+    });
   }
 
   issueForTenant(
@@ -166,12 +171,7 @@ export class ApiKeysService implements BeforeApplicationShutdown {
   private async verify(kind: TokenKind, presented: string): Promise<ApiKey | null> {
     const parsed = parseToken(presented, kind);
     if (!parsed) return null;
-    let entry = this.cache.get(parsed.keyId);
-    if (!entry) {
-      entry = { key: await this.keys.findByKeyId(parsed.keyId) };
-      this.cache.set(parsed.keyId, entry);
-    }
-    const { key } = entry;
+    const key = (await this.cache.fetch(parsed.keyId))?.key ?? null;
     if (!key || key.kind !== kind || !secretMatches(parsed.secret, key.secretHash) || !isActive(key))
       return null;
     this.touch(key.keyId);

@@ -1,6 +1,6 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
 import { randomUUID } from 'node:crypto';
+import { readThroughCache } from '../common/read-through-cache';
 import { Env } from '../config/env';
 import { TenantTx, UnitOfWork } from '../database/unit-of-work';
 import type { CustomAttributeDefinition } from '../custom-attributes/custom-attribute';
@@ -15,9 +15,10 @@ export type InTransaction<T> = (tx: TenantTx, result: T) => Promise<unknown>;
 
 @Injectable()
 export class TenantsService {
-  private readonly bySlug = new LRUCache<string, { tenant: Tenant | null }>({
+  private readonly bySlug = readThroughCache({
     max: 10_000,
-    ttl: HOST_CACHE_TTL_MS,
+    ttlMs: HOST_CACHE_TTL_MS,
+    load: async (slug) => ({ tenant: await this.tenants.findBySlug(slug) }),
   });
 
   constructor(
@@ -28,11 +29,7 @@ export class TenantsService {
 
   /** The tenant a host names, active or suspended; null when there is none. Cached for a few seconds. */
   async findBySlug(slug: string): Promise<Tenant | null> {
-    const cached = this.bySlug.get(slug);
-    if (cached) return cached.tenant;
-    const tenant = await this.tenants.findBySlug(slug);
-    this.bySlug.set(slug, { tenant });
-    return tenant;
+    return (await this.bySlug.fetch(slug))?.tenant ?? null;
   }
 
   async create(slug: string, displayName: string, inTx?: InTransaction<Tenant>): Promise<Tenant> {
