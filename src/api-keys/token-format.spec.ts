@@ -1,6 +1,12 @@
 import { hashSecret, keyIdOf, mintToken, parseToken, secretMatches, TOKEN_SHAPE } from './token-format';
 
 describe('token format (SECURITY.md KEY-01)', () => {
+  it('stores SHA-256 of the secret, as tokens issued by earlier versions were (they must still verify)', () => {
+    expect(hashSecret('abc').toString('hex')).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
+  });
+
   it('mints a recognisable token with ≥160 bits of secret entropy', () => {
     const minted = mintToken('ksc', 'live');
     expect(minted.token).toMatch(/^ksc_live_[0-9A-Za-z]{12}_[0-9A-Za-z]{38}$/);

@@ -2,7 +2,7 @@
 //  - kind: `ksc` (a tenant's SCIM Secret Token) or `kst` (a staff token), so a scanner knows what leaked;
 //  - keyId: 12 base62 chars, public, the database key; secret: 32 base62 chars (~190 bits of CSPRNG entropy);
 //  - crc: 6 base62 chars of CRC32 over everything before it, so a typo or a look-alike is rejected offline.
-import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
+import { hash, randomInt, timingSafeEqual } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 export type TokenKind = 'ksc' | 'kst';
@@ -42,7 +42,8 @@ function checksum(text: string): string {
 }
 
 export function hashSecret(secret: string): Buffer {
-  return createHash('sha256').update(secret, 'utf8').digest();
+  // One-shot crypto.hash (Node ≥ 20.12): every authenticated request hashes its token (issue #8).
+  return hash('sha256', secret, 'buffer');
 }
 
 export function mintToken(kind: TokenKind, env: TokenEnv): MintedToken {

@@ -49,6 +49,13 @@ function verify(events: ChainedEvent[], head = headOf(events)) {
 }
 
 describe('chainHash', () => {
+  it('gives the hash that earlier versions wrote, so existing chains still verify (AUD-03)', () => {
+    // Computed with the previous implementation (createHash over prev_hash, then the canonical JSON).
+    expect(chainHash(GENESIS_HASH, event(1))).toBe(
+      'e8921be7433780a624c5efa68146d753bf5f90f1e76129ae08d8f099893bf3c2',
+    );
+  });
+
   it('is a sha256 hex digest that depends on the previous hash and on every field', () => {
     const e = event(1);
     const hash = chainHash(GENESIS_HASH, e);

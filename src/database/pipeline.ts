@@ -61,7 +61,7 @@ export class PipelineError extends Error {
 const { Result, utils, Query } = pg as unknown as {
   Result: new (rowMode: undefined, types: unknown) => PgResult;
   utils: { prepareValue: (value: unknown) => unknown };
-  Query: new (config: { text: string }) => object;
+  Query: new (text: string) => object;
 };
 
 /**
@@ -96,7 +96,8 @@ export class Pipeline extends Query {
     private readonly types: unknown,
     done: (error: Error | null, results?: unknown[][]) => void,
   ) {
-    super({ text: '' });
+    // A string, not a config object: pg copies an object with its property descriptors, measurably on every query.
+    super('');
     this.callback = done;
   }
 
