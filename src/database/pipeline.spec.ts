@@ -1,5 +1,11 @@
 import * as pg from 'pg';
-import { inlineParameters, Pipeline, PipelineClient, PipelineError } from './pipeline';
+import {
+  inlineParameters,
+  Pipeline,
+  PipelineClient,
+  PipelineError,
+  PREPARED_STATEMENT_MAX_AGE_MS,
+} from './pipeline';
 
 /** What a pipeline writes, message by message, and how the write is grouped (cork … uncork = one write). */
 function fakeConnection() {
@@ -171,6 +177,45 @@ describe('Pipeline (issue #8: several bound statements, one round trip)', () => 
       wire.length = 0;
       void Pipeline.run(client, [{ text, params: [id, id], prepared: true }]);
       expect(wire.filter((message) => message.startsWith('parse'))).toEqual([expect.stringContaining(text)]);
+    });
+
+    it('parses it afresh once it is PREPARED_STATEMENT_MAX_AGE_MS old, so a plan made on an empty table does not last', async () => {
+      const text = 'SELECT 4 FROM scim_users u WHERE u.tenant_id = $1 AND u.id = $2';
+      jest.useFakeTimers({
+        now: new Date('2026-11-29T12:00:00Z'),
+        doNotFake: ['nextTick', 'queueMicrotask'],
+      });
+      try {
+        const { wire, connection } = fakeConnection();
+        const { client, pipeline } = clientFor(connection);
+        const parses = () => wire.filter((message) => message.startsWith('parse')).length;
+        const run = async () => {
+          const done = Pipeline.run(client, [{ text, params: [id, id], prepared: true }]);
+          pipeline().handleCommandComplete();
+          pipeline().handleReadyForQuery();
+          await done;
+        };
+        await run();
+        expect(parses()).toBe(1);
+        jest.setSystemTime(Date.now() + PREPARED_STATEMENT_MAX_AGE_MS - 1);
+        await run();
+        expect(parses()).toBe(1);
+        jest.setSystemTime(Date.now() + 1);
+        wire.length = 0;
+        await run();
+        const name = /^close (scim_\d+)$/.exec(wire[1])?.[1];
+        expect(wire.slice(1, 4)).toEqual([
+          `close ${name}`,
+          `parse ${name} ${text}`,
+          `bind ["${id}","${id}"]`,
+        ]);
+        // Counted from the new Parse.
+        wire.length = 0;
+        await run();
+        expect(parses()).toBe(0);
+      } finally {
+        jest.useRealTimers();
+      }
     });
 
     it('never writes values into the text of a prepared statement', () => {

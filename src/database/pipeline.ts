@@ -8,8 +8,8 @@ export interface Statement {
   /**
    * Fixed SQL whose best plan does not depend on its values (a resource by id, an INSERT): run as a named prepared
    * statement, parsed and planned once per connection instead of on every request (issue #8), PostgreSQL choosing
-   * its generic plan after five runs. Never for SQL that varies with the request (filters): each text stays
-   * prepared on every connection it ran on.
+   * its generic plan after five runs, and prepared afresh every PREPARED_STATEMENT_MAX_AGE_MS (see there). Never for
+   * SQL that varies with the request (filters): each text stays prepared on every connection it ran on.
    */
   prepared?: boolean;
 }
@@ -134,7 +134,7 @@ export class Pipeline extends Query {
       this.statements.forEach(({ text, prepared: named }, i) => {
         const name = named ? statementName(text) : '';
         if (!name) connection.parse({ text, name, types: [] });
-        else if (!prepared.has(name)) {
+        else if (!isFresh(prepared.get(name))) {
           // Not known to be prepared on this connection: an earlier pipeline's Parse may or may not have run (an
           // error skips the rest of a pipeline), so Close first; closing a statement that does not exist is no
           // error. Known once this pipeline has succeeded (handleReadyForQuery).
@@ -190,8 +190,10 @@ export class Pipeline extends Query {
   }
 
   handleReadyForQuery(): void {
-    if (!this.failed && this.connection)
-      for (const name of this.parsed) preparedOn(this.connection).add(name);
+    if (!this.failed && this.connection) {
+      const now = Date.now();
+      for (const name of this.parsed) preparedOn(this.connection).set(name, now);
+    }
     this.settle(null, this.results);
   }
 
@@ -247,8 +249,22 @@ const statementNames = new Map<string, string>();
  * statements the service has (by id, inserts, one lookup per unique attribute).
  */
 const MAX_PREPARED_STATEMENTS = 200;
-/** The prepared statements known to exist on each connection. */
-const preparedStatements = new WeakMap<object, Set<string>>();
+/**
+ * How long a connection keeps using a prepared statement before it parses it again, and with it PostgreSQL plans it
+ * again. A generic plan made while a table was empty or nearly so is a guess among indexes that all cost the same
+ * (seen: a user by id through the manager index, a userName lookup through the created index, each then reading the
+ * whole tenant), and PostgreSQL keeps it until the table's statistics change, which takes an ANALYZE (never, with
+ * autovacuum off, as on this machine and in PGlite). A fresh deployment starts with empty tables: at most this long
+ * after they fill, every connection plans with their real size (a few hundred rows are enough). The cost is one
+ * Parse and five custom plans per statement and connection per period.
+ */
+export const PREPARED_STATEMENT_MAX_AGE_MS = 10_000;
+/** The prepared statements known to exist on each connection, with when they were parsed. */
+const preparedStatements = new WeakMap<object, Map<string, number>>();
+
+function isFresh(parsedAt: number | undefined): boolean {
+  return parsedAt !== undefined && Date.now() - parsedAt < PREPARED_STATEMENT_MAX_AGE_MS;
+}
 
 /** The name `text` is prepared under, or '' (unnamed) once MAX_PREPARED_STATEMENTS texts have names. */
 function statementName(text: string): string {
@@ -259,8 +275,8 @@ function statementName(text: string): string {
   return name;
 }
 
-function preparedOn(connection: object): Set<string> {
+function preparedOn(connection: object): Map<string, number> {
   let names = preparedStatements.get(connection);
-  if (names === undefined) preparedStatements.set(connection, (names = new Set()));
+  if (names === undefined) preparedStatements.set(connection, (names = new Map<string, number>()));
   return names;
 }
