@@ -353,13 +353,9 @@ async function postgresRealTableInsert(databaseUrl: string, memberIds: string[],
     ).rows;
     await client.query('BEGIN');
     let started = performance.now();
-    // The query of GroupMembersRepository.classify.
     await client.query(
-      `SELECT m.id FROM unnest($2::uuid[]) AS candidate (id) CROSS JOIN LATERAL (
-         SELECT u.id FROM scim_users u WHERE u.tenant_id = $1 AND u.id = candidate.id
-         UNION ALL SELECT g.id FROM scim_groups g WHERE g.tenant_id = $1 AND g.id = candidate.id
-         LIMIT 2
-       ) m`,
+      `SELECT u.id FROM scim_users u WHERE u.tenant_id = $1 AND u.id = ANY($2::uuid[])
+       UNION ALL SELECT g.id FROM scim_groups g WHERE g.tenant_id = $1 AND g.id = ANY($2::uuid[])`,
       [tenantId, memberIds],
     );
     const existenceCheckSeconds = (performance.now() - started) / 1000;

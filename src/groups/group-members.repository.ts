@@ -32,22 +32,13 @@ const INSERT_MEMBERS = `INSERT INTO scim_group_members (tenant_id, group_id, use
 export class GroupMembersRepository {
   constructor(private readonly tx: TenantTx) {}
 
-  /**
-   * Which of the candidate ids (well-formed uuids) are users or groups of this tenant: one query, one primary-key
-   * probe per id. The LIMIT keeps PostgreSQL from turning the lateral subquery into a join, which it may run by
-   * reading every row of the tenant instead (`id = ANY(…)` estimated without statistics, or 10,000 ids judged a
-   * large share): 0.16 s for 10,000 ids in a tenant of 100,000 users, growing with the tenant, where the probes cost
-   * the same in any tenant (issue #8).
-   */
+  /** Which of the candidate ids (well-formed uuids) are users or groups of this tenant: one query. */
   async classify(ids: string[]): Promise<Map<string, MemberType>> {
     if (ids.length === 0) return new Map();
     const rows = await this.query<{ id: string; type: MemberType }>(
-      `SELECT m.id::text AS id, m.type FROM unnest($2::uuid[]) AS candidate (id) CROSS JOIN LATERAL (
-         SELECT u.id, 'User' AS type FROM scim_users u WHERE u.tenant_id = $1 AND u.id = candidate.id
-         UNION ALL
-         SELECT g.id, 'Group' FROM scim_groups g WHERE g.tenant_id = $1 AND g.id = candidate.id
-         LIMIT 2
-       ) m`,
+      `SELECT u.id::text AS id, 'User' AS type FROM scim_users u WHERE u.tenant_id = $1 AND u.id = ANY($2::uuid[])
+       UNION ALL
+       SELECT g.id::text, 'Group' FROM scim_groups g WHERE g.tenant_id = $1 AND g.id = ANY($2::uuid[])`,
       [ids],
     );
     return new Map(rows.map((row) => [row.id, row.type]));
