@@ -32,14 +32,15 @@ export default tseslint.config(
     },
   },
   {
-    // scim/core is pure TypeScript: no Nest, no TypeORM (issue #3).
-    files: ['src/scim/core/**/*.ts'],
+    // src/scim-core is pure TypeScript: no Nest, no TypeORM, no imports from the layers above it.
+    files: ['src/scim-core/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['@nestjs/*', 'typeorm', 'typeorm/*'], message: 'scim/core is framework-free.' },
+            { group: ['@nestjs/*', 'typeorm', 'typeorm/*'], message: 'src/scim-core is framework-free.' },
+            { group: ['../../*'], message: 'src/scim-core imports nothing from the layers above it.' },
           ],
         },
       ],

@@ -8,9 +8,10 @@ import { parseStrictJson } from './common/strict-json';
 import { Env } from './config/env';
 import { admitTenantRequests } from './rate-limit/tenant-admission';
 import { TenantLimitsService } from './rate-limit/tenant-limits.service';
-import { ScimError } from './scim/core/errors/scim-error';
+import { ScimError } from './scim-core/errors/scim-error';
 import { toScimError } from './scim/scim-errors';
-import { isScimPath, SCIM_CONTENT_TYPE, writeScimError } from './scim/scim-exception.filter';
+import { writeScimError } from './scim/scim-exception.filter';
+import { isScimPath, SCIM_CONTENT_TYPE } from './scim/scim-http';
 import { TenantGuard } from './tenants/tenant.guard';
 
 /** REL-LIM-01: SCIM bodies above this (1 MiB) are refused with 413 from Content-Length, before they are buffered. */

@@ -2,7 +2,7 @@
 // attributes (AUDIT_REDACT_ATTRIBUTES) redacted, every value and body bounded in size.
 import { canonicalJson, JsonValue, storableString, toJsonValue } from './canonical-json';
 import type { AuditChanges } from './audit.types';
-import { deepEqual } from '../scim/core';
+import { deepEqual } from '../scim-core';
 
 export const REDACTED = '[redacted]';
 /** Above this many ids a member change is stored as counts only (issue #6: no 100,000-entry lists). */

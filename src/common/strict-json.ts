@@ -2,7 +2,7 @@
 // validation would then overflow), duplicate keys (H-09: JSON.parse silently keeps the last one, so a validator
 // and a persister could read different values) and prototype keys (H-10). This scanner checks a document in one
 // pass without recursion; JSON.parse still does the parsing.
-import { ScimError } from '../scim/core';
+import { ScimError } from '../scim-core';
 
 export const MAX_JSON_DEPTH = 32; // REL-LIM-02
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);

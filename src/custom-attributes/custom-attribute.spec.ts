@@ -1,4 +1,4 @@
-import { createDefaultRegistry } from '../scim/core';
+import { createDefaultRegistry } from '../scim-core';
 import {
   CustomAttributeDefinition,
   CustomAttributeSpec,

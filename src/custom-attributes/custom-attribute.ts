@@ -7,8 +7,8 @@ import {
   JsonObject,
   type AttributeDefinition,
   type SchemaDefinition,
-} from '../scim/core';
-import { isAttrName } from '../scim/core/schema/attribute-path';
+} from '../scim-core';
+import { isAttrName } from '../scim-core/schema/attribute-path';
 
 export const CUSTOM_ATTRIBUTE_TYPES = [
   'string',

@@ -2,8 +2,8 @@ import { BadRequestException, ConflictException, Injectable, NotFoundException }
 import { AuditService } from '../audit/audit.service';
 import type { AttributeChange, AuditAction } from '../audit/audit.types';
 import type { TenantTx } from '../database/unit-of-work';
-import { ScimError, type JsonValue } from '../scim/core';
-import { parseAttributeValue } from '../scim/core/schema/value.parser';
+import { ScimError, type JsonValue } from '../scim-core';
+import { parseAttributeValue } from '../scim-core/schema/value.parser';
 import { SchemaRegistryService } from '../scim/schema-registry.service';
 import type { Tenant } from '../tenants/tenant.entity';
 import { TenantsService } from '../tenants/tenants.service';

@@ -1,4 +1,4 @@
-import type { JsonValue } from '../scim/core';
+import type { JsonValue } from '../scim-core';
 import type { TenantTx } from '../database/unit-of-work';
 
 /**

@@ -1,6 +1,6 @@
 // How Group attributes map to scim_groups / scim_group_members, for the filter compiler and sorting (issue #5).
-import { ColumnStorage, FilterStorage, JoinStorage, ResolvedAttribute, userNameKey } from '../scim/core';
-import { sortExpression } from '../scim/sort-expression';
+import { ColumnStorage, FilterStorage, JoinStorage, ResolvedAttribute, userNameKey } from '../scim-core';
+import { sortExpression } from '../scim-core/filter/filter.sort';
 
 const column = (sql: string, type: ColumnStorage['type'], caseExact: boolean, key?: ColumnStorage['key']) =>
   ({ kind: 'column', sql, type, caseExact, ...(key ? { key } : {}) }) as const;

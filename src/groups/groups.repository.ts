@@ -5,7 +5,7 @@ import {
   ListParams,
   ScimError,
   pageWithTotal,
-} from '../scim/core';
+} from '../scim-core';
 import { isUniqueViolation } from '../database/database-errors';
 import { PREPARED, StatementOptions, TenantTx } from '../database/unit-of-work';
 import { updatedRow } from '../scim/scim-resource';

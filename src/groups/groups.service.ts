@@ -21,7 +21,7 @@ import {
   SchemaRegistry,
   splitMembers,
   userNameKey,
-} from '../scim/core';
+} from '../scim-core';
 import {
   assertReplaceTarget,
   assertResourceId,

@@ -1,5 +1,5 @@
 // How memberships appear in responses: Group `members` and User `groups` (RFC 7643 §4.1.2, §4.2).
-import { JsonObject, resourceLocation, SchemaRegistry } from '../scim/core';
+import { JsonObject, resourceLocation, SchemaRegistry } from '../scim-core';
 import type { MemberRow } from './group-members.repository';
 
 /**

@@ -1,5 +1,5 @@
 // Applies a membership change set (the core's MembershipOperation[]) to one group, as SQL set operations.
-import { MembershipOperation, ScimError } from '../scim/core';
+import { MembershipOperation, ScimError } from '../scim-core';
 import { GroupMembersRepository, MemberIds } from './group-members.repository';
 import { isUuid } from '../common/uuid';
 

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { isScimPath } from '../scim/scim-exception.filter';
+import { isScimPath } from '../scim/scim-http';
 import type { TenantGuard, TenantRequest } from '../tenants/tenant.guard';
 import type { TenantLimitsService } from './tenant-limits.service';
 

@@ -1,5 +1,5 @@
 import { Env } from '../config/env';
-import { ScimError } from '../scim/core';
+import { ScimError } from '../scim-core';
 import type { Tenant } from '../tenants/tenant.entity';
 import { RateLimitStore } from './rate-limit-store';
 import { TenantLimitsService } from './tenant-limits.service';

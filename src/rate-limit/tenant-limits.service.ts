@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { BurstyRateLimiter, RateLimiterRes } from 'rate-limiter-flexible';
 import { Env } from '../config/env';
-import { ScimError } from '../scim/core';
+import { ScimError } from '../scim-core';
 import type { Tenant } from '../tenants/tenant.entity';
 import { InFlightLimiter } from './in-flight-limiter';
 import { RateLimitStore } from './rate-limit-store';

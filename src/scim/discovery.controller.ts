@@ -13,7 +13,7 @@ import {
   schemasResponse,
   ScimError,
   serviceProviderConfig,
-} from './core';
+} from '../scim-core';
 import { methodNotAllowed } from './scim-controller.decorator';
 import { SchemaRegistryService } from './schema-registry.service';
 

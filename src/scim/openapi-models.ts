@@ -1,7 +1,7 @@
 // OpenAPI models for Swagger, generated from the same schema registry that validates requests, so the documented
 // User (with the enterprise extension) and Group can never drift from what the service accepts (issue #4, #5).
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-import { AttributeDefinition, createDefaultRegistry, MESSAGE_URNS, SCIM_ERROR_SCHEMA } from './core';
+import { AttributeDefinition, createDefaultRegistry, MESSAGE_URNS, SCIM_ERROR_SCHEMA } from '../scim-core';
 
 const registry = createDefaultRegistry();
 

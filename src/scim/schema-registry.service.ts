@@ -5,7 +5,7 @@ import {
   customUserSchemaUrn,
   type CustomAttributeDefinition,
 } from '../custom-attributes/custom-attribute';
-import { createDefaultRegistry, SchemaDefinition, SchemaRegistry } from './core';
+import { createDefaultRegistry, SchemaDefinition, SchemaRegistry } from '../scim-core';
 import type { Tenant } from '../tenants/tenant.entity';
 
 const NO_DEFINITIONS: readonly CustomAttributeDefinition[] = [];

@@ -1,7 +1,7 @@
 import { applyDecorators, Controller, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { TenantGuard } from '../tenants/tenant.guard';
-import { ScimError } from './core/errors/scim-error';
+import { ScimError } from '../scim-core/errors/scim-error';
 
 /**
  * Every SCIM controller: under /api/scim, tenant + token guarded, documented with bearer auth (STYLE.md §5). The

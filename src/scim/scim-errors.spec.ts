@@ -1,5 +1,5 @@
 import { BadRequestException, MethodNotAllowedException, NotFoundException } from '@nestjs/common';
-import { ScimError } from './core/errors/scim-error';
+import { ScimError } from '../scim-core/errors/scim-error';
 import { toScimError } from './scim-errors';
 
 describe('toScimError', () => {

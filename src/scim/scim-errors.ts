@@ -1,6 +1,6 @@
 import { BadRequestException, HttpException } from '@nestjs/common';
 import { isDatabaseUnavailable } from '../database/database-errors';
-import { ScimError } from './core/errors/scim-error';
+import { ScimError } from '../scim-core/errors/scim-error';
 
 /** Errors raised by Express's body parser carry a `type` and a `status` (body-parser README, "Errors"). */
 interface BodyParserError {

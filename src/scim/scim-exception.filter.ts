@@ -1,15 +1,9 @@
 import { ArgumentsHost, Catch, HttpException, Logger } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import { ScimError } from './core/errors/scim-error';
+import { ScimError } from '../scim-core/errors/scim-error';
 import { toScimError } from './scim-errors';
-
-export const SCIM_BASE_PATH = '/api/scim';
-export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
-
-export function isScimPath(path: string): boolean {
-  return path === SCIM_BASE_PATH || path.startsWith(`${SCIM_BASE_PATH}/`);
-}
+import { isScimPath, SCIM_CONTENT_TYPE } from './scim-http';
 
 /** Told about every SCIM error response once it is written (the audit module records failed requests). */
 export type ScimErrorObserver = (error: ScimError, request: Request, original: unknown) => void;

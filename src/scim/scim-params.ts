@@ -1,4 +1,4 @@
-import { projectResource, ProjectionOptions, SchemaRegistry } from './core';
+import { projectResource, ProjectionOptions, SchemaRegistry } from '../scim-core';
 
 /**
  * `attributes` / `excludedAttributes` from a query string, for single-resource responses (RFC 7644 §3.9):

@@ -1,6 +1,6 @@
 // HTTP rules shared by every SCIM resource endpoint (Users, Groups): ids, ETags, locations.
 import type { Response } from 'express';
-import { isJsonObject, parseEtag, ScimError, ScimResource, weakEtag } from './core';
+import { isJsonObject, parseEtag, ScimError, ScimResource, weakEtag } from '../scim-core';
 import { isUuid } from '../common/uuid';
 
 /**

@@ -5,7 +5,7 @@ import { ApiKeysService } from '../api-keys/api-keys.service';
 import { RequestContextStore } from '../common/request-context';
 import { AuthFailureLimiter, authAttemptOf } from '../rate-limit/auth-failure-limiter';
 import { Env } from '../config/env';
-import { ScimError } from '../scim/core/errors/scim-error';
+import { ScimError } from '../scim-core/errors/scim-error';
 import { Tenant } from './tenant.entity';
 import { tenantSlugFromHost } from './tenant-host';
 import { TenantsService } from './tenants.service';

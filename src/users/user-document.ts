@@ -8,7 +8,7 @@ import {
   ScimError,
   ScimResource,
   userNameKey,
-} from '../scim/core';
+} from '../scim-core';
 import type { UserColumns, UserRow } from './users.repository';
 import { isUuid } from '../common/uuid';
 

@@ -1,4 +1,4 @@
-import { createDefaultRegistry, parseFilter, resolveFilter } from '../scim/core';
+import { createDefaultRegistry, parseFilter, resolveFilter } from '../scim-core';
 import {
   customUserSchema,
   customUserSchemaUrn,

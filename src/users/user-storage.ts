@@ -7,8 +7,8 @@ import {
   ResolvedFilter,
   SCHEMA_URNS,
   userNameKey,
-} from '../scim/core';
-import { sortExpression } from '../scim/sort-expression';
+} from '../scim-core';
+import { sortExpression } from '../scim-core/filter/filter.sort';
 
 const column = (sql: string, type: ColumnStorage['type'], caseExact: boolean, key?: ColumnStorage['key']) =>
   ({ kind: 'column', sql, type, caseExact, ...(key ? { key } : {}) }) as const;

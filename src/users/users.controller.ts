@@ -15,7 +15,7 @@ import {
 import { ApiBody, ApiExcludeEndpoint, ApiOperation, ApiParam, ApiQuery, ApiResponse } from '@nestjs/swagger';
 import { listResponseModel, PATCH_OP_MODEL, USER_MODEL } from '../scim/openapi-models';
 import type { Response } from 'express';
-import { ListResponse, ScimResource, weakEtag } from '../scim/core';
+import { ListResponse, ScimResource, weakEtag } from '../scim-core';
 import { methodNotAllowed, ScimController } from '../scim/scim-controller.decorator';
 import { projectionFrom } from '../scim/scim-params';
 import { isNotModified, sendResource } from '../scim/scim-resource';

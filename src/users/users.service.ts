@@ -18,7 +18,7 @@ import {
   resourceLocation,
   ScimResource,
   SchemaRegistry,
-} from '../scim/core';
+} from '../scim-core';
 import { isReturned } from '../scim/scim-params';
 import {
   assertReplaceTarget,

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { AdminService } from '../../src/admin/admin.service';
 import { RequestFailureRecorder } from '../../src/audit/request-failures';
 import { UnitOfWork } from '../../src/database/unit-of-work';
-import type { ScimType } from '../../src/scim/core/errors/scim-error';
+import type { ScimType } from '../../src/scim-core/errors/scim-error';
 import { createTestApp, givenTenant, GivenTenant, SCIM_ERROR_SCHEMA } from '../support/app';
 import {
   ENTERPRISE,

@@ -1,5 +1,5 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { createDefaultRegistry, evaluateFilter, JsonObject, parseFilter } from '../../src/scim/core';
+import { createDefaultRegistry, evaluateFilter, JsonObject, parseFilter } from '../../src/scim-core';
 import { createTestApp, givenTenant, GivenTenant, scim } from '../support/app';
 import { ENTERPRISE, entraUser } from '../support/scim-fixtures';
 

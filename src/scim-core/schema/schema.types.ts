@@ -6,7 +6,7 @@ export interface JsonObject {
   [key: string]: JsonValue;
 }
 
-/** A SCIM resource as stored and passed around in scim/core: canonical attribute names, extensions under their URN. */
+/** A SCIM resource as stored and passed around in scim-core: canonical attribute names, extensions under their URN. */
 export type ScimResource = JsonObject;
 
 export type AttributeType =

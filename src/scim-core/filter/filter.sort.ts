@@ -1,4 +1,4 @@
-import { ColumnStorage, ResolvedAttribute } from './core';
+import { ColumnStorage, ResolvedAttribute } from '..';
 
 /**
  * ORDER BY expression for sortBy (RFC 7644 §3.4.2.3): the attribute's column when it has one, else its text in
