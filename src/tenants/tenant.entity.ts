@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import type { CustomAttributeDefinition } from '../custom-attributes/custom-attribute';
 
 export type TenantStatus = 'active' | 'suspended';
@@ -6,7 +6,8 @@ export type TenantStatus = 'active' | 'suspended';
 /** A customer. Global table (SCALE.md SCHEMA-06): a Citus reference table later. */
 @Entity('tenants')
 export class Tenant {
-  @PrimaryColumn('uuid')
+  /** `DEFAULT gen_random_uuid()` in the table; the service always sets it. */
+  @PrimaryGeneratedColumn('uuid')
   id!: string;
 
   /** DNS label under one of BASE_DOMAINS: <slug>.<domain>. */
@@ -16,7 +17,7 @@ export class Tenant {
   @Column('text')
   displayName!: string;
 
-  @Column('text')
+  @Column({ type: 'text', default: 'active' })
   status!: TenantStatus;
 
   /** Per-tenant overrides of the rate limit and in-flight cap; null = the environment's defaults. */
@@ -30,7 +31,7 @@ export class Tenant {
   maxInFlight!: number | null;
 
   /** Custom user attributes (issue #9), including removed ones whose values are kept until a purge. */
-  @Column({ type: 'jsonb', default: () => "'[]'::jsonb" })
+  @Column({ type: 'jsonb', default: [] })
   customUserAttributes!: CustomAttributeDefinition[];
 
   @CreateDateColumn({ type: 'timestamptz' })

@@ -1,0 +1,397 @@
+-- The schema the migrations build (pg_dump --schema-only --no-owner --no-privileges --no-comments, normalised).
+-- Generated: do not edit. After adding a migration, run `npm run migration:check -- --write` and review the diff of migrations/schema.sql.
+CREATE FUNCTION public.audit_events_append_only() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+      BEGIN
+        IF TG_OP = 'DELETE' THEN
+          IF current_setting('app.audit_retention', true) = 'on' THEN
+            RETURN OLD;
+          END IF;
+          IF TG_TABLE_NAME = 'audit_events' AND pg_trigger_depth() > 1 THEN
+            IF NOT EXISTS (SELECT 1 FROM tenants WHERE id = OLD.tenant_id) THEN
+              RETURN OLD;
+            END IF;
+          END IF;
+        END IF;
+        RAISE EXCEPTION 'audit events are append-only: % on % refused', TG_OP, TG_TABLE_NAME
+          USING ERRCODE = 'insufficient_privilege';
+      END
+      $$;
+
+CREATE FUNCTION public.audit_pending_events_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+      BEGIN
+        IF TG_OP = 'DELETE' THEN
+          IF current_setting('app.audit_sealing', true) = 'on' THEN
+            RETURN OLD;
+          END IF;
+          IF pg_trigger_depth() > 1 AND NOT EXISTS (SELECT 1 FROM tenants WHERE id = OLD.tenant_id) THEN
+            RETURN OLD;
+          END IF;
+        END IF;
+        RAISE EXCEPTION 'audit events are append-only: % on % refused', TG_OP, TG_TABLE_NAME
+          USING ERRCODE = 'insufficient_privilege';
+      END
+      $$;
+
+CREATE TABLE public.api_keys (
+    key_id text NOT NULL,
+    kind text NOT NULL,
+    tenant_id uuid,
+    name text NOT NULL,
+    secret_hash bytea NOT NULL,
+    last_four text NOT NULL,
+    created_by text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone,
+    last_used_at timestamp with time zone,
+    revoked_at timestamp with time zone,
+    CONSTRAINT api_keys_kind_owner CHECK ((((kind = 'ksc'::text) AND (tenant_id IS NOT NULL)) OR ((kind = 'kst'::text) AND (tenant_id IS NULL)))),
+    CONSTRAINT api_keys_secret_hash_sha256 CHECK ((octet_length(secret_hash) = 32))
+);
+
+CREATE TABLE public.audit_chain_heads (
+    tenant_id uuid NOT NULL,
+    last_seq bigint DEFAULT 0 NOT NULL,
+    last_hash text DEFAULT '0000000000000000000000000000000000000000000000000000000000000000'::text NOT NULL,
+    anchor_seq bigint DEFAULT 1 NOT NULL,
+    anchor_prev_hash text DEFAULT '0000000000000000000000000000000000000000000000000000000000000000'::text NOT NULL,
+    CONSTRAINT audit_chain_heads_anchor_prev_hash_check CHECK ((anchor_prev_hash ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT audit_chain_heads_last_hash_check CHECK ((last_hash ~ '^[0-9a-f]{64}$'::text))
+);
+
+ALTER TABLE ONLY public.audit_chain_heads FORCE ROW LEVEL SECURITY;
+
+CREATE TABLE public.audit_events (
+    tenant_id uuid NOT NULL,
+    seq bigint NOT NULL,
+    occurred_at timestamp with time zone NOT NULL,
+    request_id text,
+    source_ip text,
+    actor_type text NOT NULL,
+    actor_id text,
+    actor_name text,
+    action text NOT NULL,
+    resource_type text,
+    resource_id text,
+    resource_name text,
+    outcome text NOT NULL,
+    status integer,
+    scim_type text,
+    changes jsonb,
+    request jsonb,
+    prev_hash text NOT NULL,
+    row_hash text NOT NULL,
+    CONSTRAINT audit_events_actor_type_check CHECK ((actor_type = ANY (ARRAY['token'::text, 'staff'::text, 'system'::text]))),
+    CONSTRAINT audit_events_outcome_check CHECK ((outcome = ANY (ARRAY['success'::text, 'failure'::text]))),
+    CONSTRAINT audit_events_prev_hash_check CHECK ((prev_hash ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT audit_events_row_hash_check CHECK ((row_hash ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT audit_events_seq_check CHECK ((seq > 0))
+);
+
+ALTER TABLE ONLY public.audit_events FORCE ROW LEVEL SECURITY;
+
+CREATE TABLE public.audit_pending_events (
+    tenant_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    occurred_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    request_id text,
+    source_ip text,
+    actor_type text NOT NULL,
+    actor_id text,
+    actor_name text,
+    action text NOT NULL,
+    resource_type text,
+    resource_id text,
+    resource_name text,
+    outcome text NOT NULL,
+    status integer,
+    scim_type text,
+    changes jsonb,
+    request jsonb,
+    CONSTRAINT audit_pending_events_actor_type_check CHECK ((actor_type = ANY (ARRAY['token'::text, 'staff'::text, 'system'::text]))),
+    CONSTRAINT audit_pending_events_outcome_check CHECK ((outcome = ANY (ARRAY['success'::text, 'failure'::text])))
+);
+
+ALTER TABLE ONLY public.audit_pending_events FORCE ROW LEVEL SECURITY;
+
+CREATE TABLE public.job_leases (
+    name text NOT NULL,
+    owner text NOT NULL,
+    until timestamp with time zone NOT NULL
+);
+
+CREATE TABLE public.scim_group_members (
+    tenant_id uuid NOT NULL,
+    group_id uuid NOT NULL,
+    user_id uuid,
+    child_group_id uuid,
+    member_id uuid GENERATED ALWAYS AS (COALESCE(user_id, child_group_id)) STORED NOT NULL,
+    member_type text GENERATED ALWAYS AS (
+CASE
+    WHEN (user_id IS NOT NULL) THEN 'User'::text
+    ELSE 'Group'::text
+END) STORED NOT NULL,
+    CONSTRAINT scim_group_members_not_self CHECK ((child_group_id IS DISTINCT FROM group_id)),
+    CONSTRAINT scim_group_members_one_member CHECK ((num_nonnulls(user_id, child_group_id) = 1))
+);
+
+ALTER TABLE ONLY public.scim_group_members FORCE ROW LEVEL SECURITY;
+
+CREATE TABLE public.scim_groups (
+    tenant_id uuid NOT NULL,
+    id uuid NOT NULL,
+    display_name text NOT NULL,
+    display_name_key text NOT NULL,
+    external_id text,
+    created timestamp with time zone DEFAULT now() NOT NULL,
+    last_modified timestamp with time zone DEFAULT now() NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    doc jsonb NOT NULL
+);
+
+ALTER TABLE ONLY public.scim_groups FORCE ROW LEVEL SECURITY;
+
+CREATE TABLE public.scim_users (
+    tenant_id uuid NOT NULL,
+    id uuid NOT NULL,
+    user_name text NOT NULL,
+    user_name_key text NOT NULL,
+    external_id text,
+    active boolean DEFAULT true NOT NULL,
+    display_name text,
+    given_name text,
+    family_name text,
+    email text,
+    manager_id uuid,
+    created timestamp with time zone DEFAULT now() NOT NULL,
+    last_modified timestamp with time zone DEFAULT now() NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    doc jsonb NOT NULL,
+    email_keys text[] DEFAULT '{}'::text[] NOT NULL,
+    custom_keys jsonb DEFAULT '{}'::jsonb NOT NULL
+);
+
+ALTER TABLE ONLY public.scim_users FORCE ROW LEVEL SECURITY;
+
+CREATE TABLE public.staff_audit_chain_heads (
+    chain smallint NOT NULL,
+    last_seq bigint DEFAULT 0 NOT NULL,
+    last_hash text DEFAULT '0000000000000000000000000000000000000000000000000000000000000000'::text NOT NULL,
+    anchor_seq bigint DEFAULT 1 NOT NULL,
+    anchor_prev_hash text DEFAULT '0000000000000000000000000000000000000000000000000000000000000000'::text NOT NULL,
+    CONSTRAINT staff_audit_chain_heads_anchor_prev_hash_check CHECK ((anchor_prev_hash ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT staff_audit_chain_heads_chain_check CHECK ((chain = 1)),
+    CONSTRAINT staff_audit_chain_heads_last_hash_check CHECK ((last_hash ~ '^[0-9a-f]{64}$'::text))
+);
+
+CREATE TABLE public.staff_audit_events (
+    chain smallint DEFAULT 1 NOT NULL,
+    seq bigint NOT NULL,
+    occurred_at timestamp with time zone NOT NULL,
+    request_id text,
+    source_ip text,
+    actor_type text NOT NULL,
+    actor_id text,
+    actor_name text,
+    action text NOT NULL,
+    resource_type text,
+    resource_id text,
+    resource_name text,
+    outcome text NOT NULL,
+    status integer,
+    scim_type text,
+    changes jsonb,
+    request jsonb,
+    prev_hash text NOT NULL,
+    row_hash text NOT NULL,
+    CONSTRAINT staff_audit_events_actor_type_check CHECK ((actor_type = ANY (ARRAY['token'::text, 'staff'::text, 'system'::text]))),
+    CONSTRAINT staff_audit_events_chain_check CHECK ((chain = 1)),
+    CONSTRAINT staff_audit_events_outcome_check CHECK ((outcome = ANY (ARRAY['success'::text, 'failure'::text]))),
+    CONSTRAINT staff_audit_events_prev_hash_check CHECK ((prev_hash ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT staff_audit_events_row_hash_check CHECK ((row_hash ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT staff_audit_events_seq_check CHECK ((seq > 0))
+);
+
+CREATE TABLE public.tenants (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    slug text NOT NULL,
+    display_name text NOT NULL,
+    status text DEFAULT 'active'::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    rate_limit_per_second integer,
+    rate_limit_burst integer,
+    max_in_flight integer,
+    custom_user_attributes jsonb DEFAULT '[]'::jsonb NOT NULL,
+    CONSTRAINT tenants_custom_user_attributes_array CHECK ((jsonb_typeof(custom_user_attributes) = 'array'::text)),
+    CONSTRAINT tenants_max_in_flight_positive CHECK ((max_in_flight > 0)),
+    CONSTRAINT tenants_rate_limit_burst_positive CHECK ((rate_limit_burst > 0)),
+    CONSTRAINT tenants_rate_limit_positive CHECK ((rate_limit_per_second > 0)),
+    CONSTRAINT tenants_slug_dns_label CHECK ((slug ~ '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$'::text)),
+    CONSTRAINT tenants_status_valid CHECK ((status = ANY (ARRAY['active'::text, 'suspended'::text])))
+);
+
+CREATE TABLE public.typeorm_migrations (
+    id integer NOT NULL,
+    "timestamp" bigint NOT NULL,
+    name character varying NOT NULL
+);
+
+CREATE SEQUENCE public.typeorm_migrations_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.typeorm_migrations_id_seq OWNED BY public.typeorm_migrations.id;
+
+ALTER TABLE ONLY public.typeorm_migrations ALTER COLUMN id SET DEFAULT nextval('public.typeorm_migrations_id_seq'::regclass);
+
+ALTER TABLE ONLY public.typeorm_migrations
+    ADD CONSTRAINT "PK_bb2f075707dd300ba86d0208923" PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.api_keys
+    ADD CONSTRAINT api_keys_pkey PRIMARY KEY (key_id);
+
+ALTER TABLE ONLY public.audit_chain_heads
+    ADD CONSTRAINT audit_chain_heads_pkey PRIMARY KEY (tenant_id);
+
+ALTER TABLE ONLY public.audit_events
+    ADD CONSTRAINT audit_events_pkey PRIMARY KEY (tenant_id, seq);
+
+ALTER TABLE ONLY public.audit_pending_events
+    ADD CONSTRAINT audit_pending_events_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY public.job_leases
+    ADD CONSTRAINT job_leases_pkey PRIMARY KEY (name);
+
+ALTER TABLE ONLY public.scim_group_members
+    ADD CONSTRAINT scim_group_members_pkey PRIMARY KEY (tenant_id, group_id, member_id);
+
+ALTER TABLE ONLY public.scim_groups
+    ADD CONSTRAINT scim_groups_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY public.scim_users
+    ADD CONSTRAINT scim_users_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY public.staff_audit_chain_heads
+    ADD CONSTRAINT staff_audit_chain_heads_pkey PRIMARY KEY (chain);
+
+ALTER TABLE ONLY public.staff_audit_events
+    ADD CONSTRAINT staff_audit_events_pkey PRIMARY KEY (chain, seq);
+
+ALTER TABLE ONLY public.tenants
+    ADD CONSTRAINT tenants_pkey PRIMARY KEY (id);
+
+CREATE INDEX api_keys_tenant_id_idx ON public.api_keys USING btree (tenant_id);
+
+CREATE INDEX audit_events_request_idx ON public.audit_events USING btree (tenant_id, request_id);
+
+CREATE INDEX audit_events_resource_idx ON public.audit_events USING btree (tenant_id, resource_type, resource_id);
+
+CREATE INDEX audit_events_time_idx ON public.audit_events USING btree (tenant_id, occurred_at);
+
+CREATE INDEX audit_pending_events_order_idx ON public.audit_pending_events USING btree (tenant_id, occurred_at, id);
+
+CREATE INDEX scim_group_members_child_group_idx ON public.scim_group_members USING btree (tenant_id, child_group_id) WHERE (child_group_id IS NOT NULL);
+
+CREATE INDEX scim_group_members_member_idx ON public.scim_group_members USING btree (tenant_id, ((member_id)::text));
+
+CREATE INDEX scim_group_members_user_idx ON public.scim_group_members USING btree (tenant_id, user_id) WHERE (user_id IS NOT NULL);
+
+CREATE INDEX scim_groups_created_idx ON public.scim_groups USING btree (tenant_id, created, id);
+
+CREATE UNIQUE INDEX scim_groups_display_name_key ON public.scim_groups USING btree (tenant_id, display_name_key);
+
+CREATE INDEX scim_groups_external_id_idx ON public.scim_groups USING btree (tenant_id, external_id);
+
+CREATE INDEX scim_users_created_idx ON public.scim_users USING btree (tenant_id, created, id);
+
+CREATE INDEX scim_users_custom_keys_idx ON public.scim_users USING gin (custom_keys jsonb_path_ops);
+
+CREATE INDEX scim_users_display_name_idx ON public.scim_users USING btree (tenant_id, lower(display_name));
+
+CREATE INDEX scim_users_email_idx ON public.scim_users USING btree (tenant_id, lower(email));
+
+CREATE INDEX scim_users_email_keys_idx ON public.scim_users USING gin (email_keys);
+
+CREATE INDEX scim_users_external_id_idx ON public.scim_users USING btree (tenant_id, external_id);
+
+CREATE INDEX scim_users_manager_idx ON public.scim_users USING btree (tenant_id, manager_id);
+
+CREATE UNIQUE INDEX scim_users_user_name_key ON public.scim_users USING btree (tenant_id, user_name_key);
+
+CREATE INDEX staff_audit_events_time_idx ON public.staff_audit_events USING btree (chain, occurred_at);
+
+CREATE UNIQUE INDEX tenants_slug_key ON public.tenants USING btree (slug);
+
+CREATE TRIGGER audit_events_append_only BEFORE DELETE OR UPDATE ON public.audit_events FOR EACH ROW EXECUTE FUNCTION public.audit_events_append_only();
+
+CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON public.audit_events FOR EACH STATEMENT EXECUTE FUNCTION public.audit_events_append_only();
+
+CREATE TRIGGER audit_pending_events_append_only BEFORE DELETE OR UPDATE ON public.audit_pending_events FOR EACH ROW EXECUTE FUNCTION public.audit_pending_events_guard();
+
+CREATE TRIGGER audit_pending_events_no_truncate BEFORE TRUNCATE ON public.audit_pending_events FOR EACH STATEMENT EXECUTE FUNCTION public.audit_pending_events_guard();
+
+CREATE TRIGGER staff_audit_events_append_only BEFORE DELETE OR UPDATE ON public.staff_audit_events FOR EACH ROW EXECUTE FUNCTION public.audit_events_append_only();
+
+CREATE TRIGGER staff_audit_events_no_truncate BEFORE TRUNCATE ON public.staff_audit_events FOR EACH STATEMENT EXECUTE FUNCTION public.audit_events_append_only();
+
+ALTER TABLE ONLY public.api_keys
+    ADD CONSTRAINT api_keys_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.audit_chain_heads
+    ADD CONSTRAINT audit_chain_heads_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.audit_events
+    ADD CONSTRAINT audit_events_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.audit_pending_events
+    ADD CONSTRAINT audit_pending_events_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.scim_group_members
+    ADD CONSTRAINT scim_group_members_child_group_fkey FOREIGN KEY (tenant_id, child_group_id) REFERENCES public.scim_groups(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.scim_group_members
+    ADD CONSTRAINT scim_group_members_group_fkey FOREIGN KEY (tenant_id, group_id) REFERENCES public.scim_groups(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.scim_group_members
+    ADD CONSTRAINT scim_group_members_user_fkey FOREIGN KEY (tenant_id, user_id) REFERENCES public.scim_users(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.scim_groups
+    ADD CONSTRAINT scim_groups_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.scim_users
+    ADD CONSTRAINT scim_users_manager_fkey FOREIGN KEY (tenant_id, manager_id) REFERENCES public.scim_users(tenant_id, id) ON DELETE SET NULL (manager_id);
+
+ALTER TABLE ONLY public.scim_users
+    ADD CONSTRAINT scim_users_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE public.audit_chain_heads ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE public.audit_events ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE public.audit_pending_events ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE public.scim_group_members ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE public.scim_groups ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE public.scim_users ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY tenant_isolation ON public.audit_chain_heads USING ((tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid)) WITH CHECK ((tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid));
+
+CREATE POLICY tenant_isolation ON public.audit_events USING ((tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid)) WITH CHECK ((tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid));
+
+CREATE POLICY tenant_isolation ON public.audit_pending_events USING ((tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid)) WITH CHECK ((tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid));
+
+CREATE POLICY tenant_isolation ON public.scim_group_members USING ((tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid)) WITH CHECK ((tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid));
+
+CREATE POLICY tenant_isolation ON public.scim_groups USING ((tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid)) WITH CHECK ((tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid));
+
+CREATE POLICY tenant_isolation ON public.scim_users USING ((tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid)) WITH CHECK ((tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid));
