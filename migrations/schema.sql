@@ -3,38 +3,62 @@
 CREATE FUNCTION public.audit_events_append_only() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
-      BEGIN
-        IF TG_OP = 'DELETE' THEN
-          IF current_setting('app.audit_retention', true) = 'on' THEN
-            RETURN OLD;
-          END IF;
-          IF TG_TABLE_NAME = 'audit_events' AND pg_trigger_depth() > 1 THEN
-            IF NOT EXISTS (SELECT 1 FROM tenants WHERE id = OLD.tenant_id) THEN
-              RETURN OLD;
-            END IF;
-          END IF;
+  BEGIN
+    IF TG_OP = 'DELETE' THEN
+      IF current_setting('app.audit_retention', true) = 'on' THEN
+        RETURN OLD;
+      END IF;
+      IF TG_ARGV[0] = 'tenant' AND pg_trigger_depth() > 1 THEN
+        IF NOT EXISTS (SELECT 1 FROM tenants WHERE id = OLD.tenant_id) THEN
+          RETURN OLD;
         END IF;
-        RAISE EXCEPTION 'audit events are append-only: % on % refused', TG_OP, TG_TABLE_NAME
-          USING ERRCODE = 'insufficient_privilege';
-      END
-      $$;
+      END IF;
+    END IF;
+    RAISE EXCEPTION 'audit events are append-only: % on % refused', TG_OP, TG_TABLE_NAME
+      USING ERRCODE = 'insufficient_privilege';
+  END
+  $$;
 
 CREATE FUNCTION public.audit_pending_events_guard() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
-      BEGIN
-        IF TG_OP = 'DELETE' THEN
-          IF current_setting('app.audit_sealing', true) = 'on' THEN
-            RETURN OLD;
-          END IF;
-          IF pg_trigger_depth() > 1 AND NOT EXISTS (SELECT 1 FROM tenants WHERE id = OLD.tenant_id) THEN
-            RETURN OLD;
-          END IF;
+  BEGIN
+    IF TG_OP = 'DELETE' THEN
+      IF current_setting('app.audit_sealing', true) = 'on' THEN
+        RETURN OLD;
+      END IF;
+      IF TG_ARGV[0] = 'tenant' AND pg_trigger_depth() > 1 THEN
+        IF NOT EXISTS (SELECT 1 FROM tenants WHERE id = OLD.tenant_id) THEN
+          RETURN OLD;
         END IF;
-        RAISE EXCEPTION 'audit events are append-only: % on % refused', TG_OP, TG_TABLE_NAME
-          USING ERRCODE = 'insufficient_privilege';
-      END
-      $$;
+      END IF;
+    END IF;
+    RAISE EXCEPTION 'audit events are append-only: % on % refused', TG_OP, TG_TABLE_NAME
+      USING ERRCODE = 'insufficient_privilege';
+  END
+  $$;
+
+CREATE FUNCTION public.scim_custom_keys(doc jsonb, urn text) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT COALESCE((SELECT jsonb_object_agg(lower(a.key), (
+        SELECT COALESCE(jsonb_agg(CASE jsonb_typeof(v) WHEN 'string' THEN to_jsonb(lower(v #>> '{}')) ELSE v END), '[]')
+        FROM jsonb_array_elements(CASE jsonb_typeof(a.value) WHEN 'array' THEN a.value ELSE jsonb_build_array(a.value) END) v))
+      FROM jsonb_each(CASE WHEN jsonb_typeof(doc -> urn) = 'object' THEN doc -> urn
+        ELSE '{}'::jsonb END) a), '{}'::jsonb) $$;
+
+CREATE FUNCTION public.scim_email_keys(doc jsonb) RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT ARRAY(SELECT lower(e ->> 'value') FROM jsonb_array_elements(
+        CASE WHEN jsonb_typeof(doc -> 'emails') = 'array' THEN doc -> 'emails' ELSE '[]'::jsonb END) e
+      WHERE e ->> 'value' IS NOT NULL) $$;
+
+CREATE FUNCTION public.scim_without_custom(doc jsonb, urn text, name text) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT CASE WHEN (doc -> urn) - name = '{}'::jsonb
+        THEN (doc - urn) || jsonb_build_object('schemas', COALESCE(
+          (SELECT jsonb_agg(s) FROM jsonb_array_elements(doc -> 'schemas') s WHERE s <> to_jsonb(urn)),
+          '[]'::jsonb))
+        ELSE doc #- ARRAY[urn, name] END $$;
 
 CREATE TABLE public.api_keys (
     key_id text NOT NULL,
@@ -330,17 +354,17 @@ CREATE INDEX staff_audit_events_time_idx ON public.staff_audit_events USING btre
 
 CREATE UNIQUE INDEX tenants_slug_key ON public.tenants USING btree (slug);
 
-CREATE TRIGGER audit_events_append_only BEFORE DELETE OR UPDATE ON public.audit_events FOR EACH ROW EXECUTE FUNCTION public.audit_events_append_only();
+CREATE TRIGGER audit_events_append_only BEFORE DELETE OR UPDATE ON public.audit_events FOR EACH ROW EXECUTE FUNCTION public.audit_events_append_only('tenant');
 
-CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON public.audit_events FOR EACH STATEMENT EXECUTE FUNCTION public.audit_events_append_only();
+CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON public.audit_events FOR EACH STATEMENT EXECUTE FUNCTION public.audit_events_append_only('tenant');
 
-CREATE TRIGGER audit_pending_events_append_only BEFORE DELETE OR UPDATE ON public.audit_pending_events FOR EACH ROW EXECUTE FUNCTION public.audit_pending_events_guard();
+CREATE TRIGGER audit_pending_events_append_only BEFORE DELETE OR UPDATE ON public.audit_pending_events FOR EACH ROW EXECUTE FUNCTION public.audit_pending_events_guard('tenant');
 
-CREATE TRIGGER audit_pending_events_no_truncate BEFORE TRUNCATE ON public.audit_pending_events FOR EACH STATEMENT EXECUTE FUNCTION public.audit_pending_events_guard();
+CREATE TRIGGER audit_pending_events_no_truncate BEFORE TRUNCATE ON public.audit_pending_events FOR EACH STATEMENT EXECUTE FUNCTION public.audit_pending_events_guard('tenant');
 
-CREATE TRIGGER staff_audit_events_append_only BEFORE DELETE OR UPDATE ON public.staff_audit_events FOR EACH ROW EXECUTE FUNCTION public.audit_events_append_only();
+CREATE TRIGGER staff_audit_events_append_only BEFORE DELETE OR UPDATE ON public.staff_audit_events FOR EACH ROW EXECUTE FUNCTION public.audit_events_append_only('staff');
 
-CREATE TRIGGER staff_audit_events_no_truncate BEFORE TRUNCATE ON public.staff_audit_events FOR EACH STATEMENT EXECUTE FUNCTION public.audit_events_append_only();
+CREATE TRIGGER staff_audit_events_no_truncate BEFORE TRUNCATE ON public.staff_audit_events FOR EACH STATEMENT EXECUTE FUNCTION public.audit_events_append_only('staff');
 
 ALTER TABLE ONLY public.api_keys
     ADD CONSTRAINT api_keys_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE;
@@ -367,7 +391,7 @@ ALTER TABLE ONLY public.scim_groups
     ADD CONSTRAINT scim_groups_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.scim_users
-    ADD CONSTRAINT scim_users_manager_fkey FOREIGN KEY (tenant_id, manager_id) REFERENCES public.scim_users(tenant_id, id) ON DELETE SET NULL (manager_id);
+    ADD CONSTRAINT scim_users_manager_fkey FOREIGN KEY (tenant_id, manager_id) REFERENCES public.scim_users(tenant_id, id);
 
 ALTER TABLE ONLY public.scim_users
     ADD CONSTRAINT scim_users_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE;

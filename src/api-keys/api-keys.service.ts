@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { readThroughCache } from '../common/read-through-cache';
 import { Env } from '../config/env';
-import { TenantTx, UnitOfWork } from '../database/unit-of-work';
+import { EntityManager, TenantDatabase, WriteTx } from '../database/tenant-database';
 import { ApiKey } from './api-key.entity';
 import { ApiKeysRepository } from './api-keys.repository';
 import { mintToken, parseToken, secretMatches, TokenKind } from './token-format';
@@ -41,10 +41,10 @@ const TOUCH_INTERVAL_MS = 60_000;
 
 /**
  * Runs in the same transaction as the token change, e.g. to write its audit event (SECURITY.md AUD-01, KEY-10).
- * Tenant tokens get the tenant's unit of work; staff tokens a plain transaction (`tx.manager` only).
+ * Tenant tokens get the tenant's transaction (TenantDatabase.write); staff tokens a plain TypeORM transaction.
  */
 export type InTokenTransaction<Tx, T> = (tx: Tx, result: T) => Promise<unknown>;
-export type StaffTx = Pick<TenantTx, 'manager'>;
+export type StaffTx = { manager: EntityManager };
 
 @Injectable()
 export class ApiKeysService implements BeforeApplicationShutdown {
@@ -57,7 +57,7 @@ export class ApiKeysService implements BeforeApplicationShutdown {
   constructor(
     private readonly keys: ApiKeysRepository,
     private readonly env: Env,
-    private readonly unitOfWork: UnitOfWork,
+    private readonly db: TenantDatabase,
   ) {
     this.cache = readThroughCache({
       max: 50_000,
@@ -69,16 +69,18 @@ export class ApiKeysService implements BeforeApplicationShutdown {
   issueForTenant(
     tenantId: string,
     request: IssueRequest,
-    inTx?: InTokenTransaction<TenantTx, IssuedToken>,
+    inTx?: InTokenTransaction<WriteTx, IssuedToken>,
   ): Promise<IssuedToken> {
-    return this.unitOfWork.run(tenantId, (tx) => this.issue('ksc', tenantId, request, tx, inTx));
+    return this.db.write(tenantId, async (tx) =>
+      this.issue('ksc', tenantId, request, await tx.entityManager(), tx, inTx),
+    );
   }
 
   issueForStaff(
     request: IssueRequest,
     inTx?: InTokenTransaction<StaffTx, IssuedToken>,
   ): Promise<IssuedToken> {
-    return this.keys.transaction((manager) => this.issue('kst', null, request, { manager }, inTx));
+    return this.keys.transaction((manager) => this.issue('kst', null, request, manager, { manager }, inTx));
   }
 
   async listForTenant(tenantId: string): Promise<TokenSummary[]> {
@@ -98,10 +100,10 @@ export class ApiKeysService implements BeforeApplicationShutdown {
   async revokeForTenant(
     tenantId: string,
     keyId: string,
-    inTx?: InTokenTransaction<TenantTx, string>,
+    inTx?: InTokenTransaction<WriteTx, string>,
   ): Promise<boolean> {
-    const revoked = await this.unitOfWork.run(tenantId, (tx) =>
-      this.revoke('ksc', tenantId, keyId, tx, inTx),
+    const revoked = await this.db.write(tenantId, async (tx) =>
+      this.revoke('ksc', tenantId, keyId, await tx.entityManager(), tx, inTx),
     );
     // After the commit: takes effect at once on this instance; others drop their copy within TOKEN_CACHE_SECONDS.
     this.cache.delete(keyId);
@@ -110,7 +112,7 @@ export class ApiKeysService implements BeforeApplicationShutdown {
 
   async revokeForStaff(keyId: string, inTx?: InTokenTransaction<StaffTx, string>): Promise<boolean> {
     const revoked = await this.keys.transaction((manager) =>
-      this.revoke('kst', null, keyId, { manager }, inTx),
+      this.revoke('kst', null, keyId, manager, { manager }, inTx),
     );
     this.cache.delete(keyId);
     return revoked;
@@ -130,10 +132,11 @@ export class ApiKeysService implements BeforeApplicationShutdown {
     return this.verify('kst', presented);
   }
 
-  private async issue<Tx extends StaffTx>(
+  private async issue<Tx>(
     kind: TokenKind,
     tenantId: string | null,
     request: IssueRequest,
+    manager: EntityManager,
     tx: Tx,
     inTx?: InTokenTransaction<Tx, IssuedToken>,
   ): Promise<IssuedToken> {
@@ -149,21 +152,22 @@ export class ApiKeysService implements BeforeApplicationShutdown {
         createdBy: request.createdBy,
         expiresAt: request.expiresAt ?? null,
       },
-      tx.manager,
+      manager,
     );
     const issued = { ...summarise(key), token: minted.token };
     await inTx?.(tx, issued);
     return issued;
   }
 
-  private async revoke<Tx extends StaffTx>(
+  private async revoke<Tx>(
     kind: TokenKind,
     tenantId: string | null,
     keyId: string,
+    manager: EntityManager,
     tx: Tx,
     inTx?: InTokenTransaction<Tx, string>,
   ): Promise<boolean> {
-    const revoked = await this.keys.revoke(kind, tenantId, keyId, tx.manager);
+    const revoked = await this.keys.revoke(kind, tenantId, keyId, manager);
     if (revoked) await inTx?.(tx, keyId);
     return revoked;
   }

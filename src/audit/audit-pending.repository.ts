@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { sqlStateOf } from '../database/database-errors';
-import { PREPARED, TenantTx } from '../database/unit-of-work';
+import { PREPARED } from '../database/session';
+import type { OneWrite, ReadTx, WriteTx } from '../database/tenant-database';
 import type { AuditEvent } from './audit.types';
 
 /** An event written by its change's transaction, waiting to be linked into the chain (CreateAuditPendingEvents). */
@@ -30,11 +30,14 @@ const EVENT_COLUMNS = `request_id, source_ip, actor_type, actor_id, actor_name, 
 export class AuditPendingRepository {
   /**
    * The event, in the change's own transaction (SECURITY.md AUD-01); the database reads the clock. Nothing in the
-   * transaction reads it back, so it travels with the transaction's next statement or its COMMIT (issue #8); if it
-   * fails, the change rolls back with it.
+   * transaction reads it back, so it is deferred and travels with the transaction's next statement or its COMMIT; if
+   * it fails, the change rolls back with it.
    */
-  async insert(tx: TenantTx, e: Omit<AuditEvent, 'tenantId' | 'seq' | 'occurredAt'>): Promise<void> {
-    await tx.beforeCommit(
+  insert(
+    tx: Pick<OneWrite, 'tenantId' | 'defer'>,
+    e: Omit<AuditEvent, 'tenantId' | 'seq' | 'occurredAt'>,
+  ): void {
+    tx.defer(
       `INSERT INTO audit_pending_events (tenant_id, ${EVENT_COLUMNS})
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15::jsonb)`,
       [
@@ -42,59 +45,55 @@ export class AuditPendingRepository {
         ...[e.resourceType, e.resourceId, e.resourceName, e.outcome, e.status, e.scimType],
         ...[jsonb(e.changes), jsonb(e.request)],
       ],
-      undefined,
       PREPARED,
     );
   }
 
   /**
    * Locks the tenant's chain head for the rest of the transaction (AUD-03), lets this transaction move pending rows
-   * (the transaction-local app.audit_sealing their trigger checks, AUD-02), and reads the oldest `limit` committed
-   * pending events in sealing order: two statements in one round trip. The read runs after the lock is granted,
+   * (the transaction-local app.audit_sealing their trigger checks, AUD-02; a SET LOCAL statement of its own, which
+   * Citus carries to the workers where the trigger runs, docs/SCALE.md), and reads the oldest `limit` committed
+   * pending events in sealing order: three statements in one round trip. The read runs after the lock is granted,
    * on a snapshot of its own, so it sees every event committed before then. Head null when the tenant has none
    * yet (AuditRepository.lockHead creates it).
    */
   async lockHeadAndReadOldest(
-    tx: TenantTx,
+    tx: WriteTx,
     limit: number,
   ): Promise<{ head: { lastSeq: string; lastHash: string } | null; oldest: PendingEvent[] }> {
-    const [heads, oldest] = await tx.queryAll([
-      {
-        text: `SELECT last_seq::text AS "lastSeq", last_hash AS "lastHash", set_config('app.audit_sealing', 'on', true)
+    tx.defer(`SET LOCAL app.audit_sealing = 'on'`, []);
+    const [heads, oldest] = await Promise.all([
+      tx.query<{ lastSeq: string; lastHash: string }>(
+        `SELECT last_seq::text AS "lastSeq", last_hash AS "lastHash"
           FROM audit_chain_heads WHERE tenant_id = $1 FOR UPDATE`,
-        params: [tx.tenantId],
-        keepTenantFilter: true,
-        prepared: true,
-      },
-      {
-        text: `SELECT id::text AS id, tenant_id::text AS "tenantId", ${OCCURRED_AT} AS "occurredAt",
+        [tx.tenantId],
+        { keepTenantFilter: true, prepared: true },
+      ),
+      tx.query<PendingEvent>(
+        `SELECT id::text AS id, tenant_id::text AS "tenantId", ${OCCURRED_AT} AS "occurredAt",
             request_id AS "requestId", source_ip AS "sourceIp", actor_type AS "actorType", actor_id AS "actorId",
             actor_name AS "actorName", action, resource_type AS "resourceType", resource_id AS "resourceId",
             resource_name AS "resourceName", outcome, status, scim_type AS "scimType", changes, request
           FROM audit_pending_events WHERE tenant_id = $1 ORDER BY occurred_at, id LIMIT $2`,
-        params: [tx.tenantId, limit],
-        keepTenantFilter: true,
-        prepared: true,
-      },
+        [tx.tenantId, limit],
+        { keepTenantFilter: true, prepared: true },
+      ),
     ]);
-    return {
-      head: (heads[0] as { lastSeq: string; lastHash: string } | undefined) ?? null,
-      oldest: oldest as PendingEvent[],
-    };
+    return { head: heads[0] ?? null, oldest };
   }
 
   /**
    * Moves the events into audit_events with their seq and hashes, and moves the head, in one statement that travels
-   * with the COMMIT (TenantTx.beforeCommit, issue #8). The caller holds the head's row lock
+   * with the COMMIT (deferred). The caller holds the head's row lock
    * (`lockHeadAndReadOldest`, which also allows the delete); the rows are copied inside the database, so what is
    * stored is what was read and hashed (an UPDATE of a pending row is refused by its trigger).
    */
-  async seal(tx: TenantTx, sealed: Sealed[]): Promise<void> {
+  seal(tx: WriteTx, sealed: Sealed[]): void {
     const last = sealed[sealed.length - 1];
     // Every event moved, or none: a pending row cannot vanish under the head's lock, but never leave a gap. A count
     // that differs sets last_seq to NULL, which its NOT NULL refuses: the statement fails, so the COMMIT behind it
     // never runs.
-    await tx.beforeCommit(
+    tx.defer(
       `WITH link AS (
          SELECT * FROM unnest($2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[])
            AS l(id, seq, occurred_at, prev_hash, row_hash)),
@@ -121,11 +120,13 @@ export class AuditPendingRepository {
         last.rowHash,
         sealed.length,
       ],
-      (error) =>
-        sqlStateOf(error) === '23502'
-          ? new Error(`Sealing ${sealed.length} audit events of tenant ${tx.tenantId} failed`)
-          : error,
-      { keepTenantFilter: true },
+      {
+        keepTenantFilter: true,
+        onError: (error) =>
+          sqlStateOf(error) === '23502'
+            ? new Error(`Sealing ${sealed.length} audit events of tenant ${tx.tenantId} failed`)
+            : error,
+      },
     );
   }
 
@@ -134,8 +135,8 @@ export class AuditPendingRepository {
    * between COMMIT and sealing). In that tenant's own transaction, like every read here: row-level security would
    * hide every row from a read across tenants (SECURITY.md TEN-07).
    */
-  async hasStale(manager: EntityManager, tenantId: string, olderThanMs: number): Promise<boolean> {
-    const rows = await manager.query<{ stale: boolean }[]>(
+  async hasStale(tx: Pick<ReadTx, 'query'>, tenantId: string, olderThanMs: number): Promise<boolean> {
+    const rows = await tx.query<{ stale: boolean }>(
       `SELECT EXISTS (SELECT 1 FROM audit_pending_events WHERE tenant_id = $1
          AND occurred_at < clock_timestamp() - make_interval(secs => $2::float8 / 1000)) AS stale`,
       [tenantId, olderThanMs],

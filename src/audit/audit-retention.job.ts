@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Env } from '../config/env';
-import { UnitOfWork } from '../database/unit-of-work';
+import { TenantDatabase } from '../database/tenant-database';
 import { TenantsService } from '../tenants/tenants.service';
 import { AuditRepository, ChainRef } from './audit.repository';
 import { AuditService, GlobalTx } from './audit.service';
@@ -33,7 +33,7 @@ export class AuditRetentionJob implements OnApplicationBootstrap, OnApplicationS
     private readonly events: AuditRepository,
     private readonly audit: AuditService,
     private readonly tenants: TenantsService,
-    private readonly unitOfWork: UnitOfWork,
+    private readonly db: TenantDatabase,
     private readonly env: Env,
   ) {}
 
@@ -95,7 +95,7 @@ export class AuditRetentionJob implements OnApplicationBootstrap, OnApplicationS
 
   private inTransaction<T>(chain: ChainRef, work: (tx: GlobalTx) => Promise<T>): Promise<T> {
     if (chain === 'staff') return this.events.transaction((manager) => work({ manager }));
-    return this.unitOfWork.run(chain.tenantId, work);
+    return this.db.write(chain.tenantId, async (tx) => work({ manager: await tx.entityManager() }));
   }
 
   private async purgeBatch({ manager }: GlobalTx, chain: ChainRef, cutoff: string): Promise<number> {

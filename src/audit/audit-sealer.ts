@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Env } from '../config/env';
 import { sqlStateOf } from '../database/database-errors';
-import { TenantTx, UnitOfWork } from '../database/unit-of-work';
+import { OneWrite, TenantDatabase, WriteTx } from '../database/tenant-database';
 import { TenantsService } from '../tenants/tenants.service';
 import { chainHash } from './audit-hash';
 import { AuditPendingRepository, Sealed } from './audit-pending.repository';
@@ -47,7 +47,7 @@ export class AuditSealer implements OnApplicationBootstrap, BeforeApplicationShu
   constructor(
     private readonly pending: AuditPendingRepository,
     private readonly events: AuditRepository,
-    private readonly unitOfWork: UnitOfWork,
+    private readonly db: TenantDatabase,
     private readonly tenants: TenantsService,
     private readonly env: Env,
   ) {}
@@ -69,8 +69,8 @@ export class AuditSealer implements OnApplicationBootstrap, BeforeApplicationShu
    * Writes a tenant event in the change's own transaction (SECURITY.md AUD-01: it commits or rolls back with the
    * change), and seals it right after the COMMIT.
    */
-  async enqueue(tx: TenantTx, event: EventFields): Promise<void> {
-    await this.pending.insert(tx, event);
+  async enqueue(tx: Pick<OneWrite, 'tenantId' | 'defer' | 'afterCommit'>, event: EventFields): Promise<void> {
+    this.pending.insert(tx, event);
     tx.afterCommit(() => this.request(tx.tenantId));
   }
 
@@ -138,11 +138,7 @@ export class AuditSealer implements OnApplicationBootstrap, BeforeApplicationShu
       do {
         if (pauseMs > 0) await this.pause(tenantId, pauseMs);
         this.again.delete(tenantId);
-        while (
-          (await this.unitOfWork.run(tenantId, (tx) => this.sealBatch(tx), {
-            opensWithFirstStatement: true,
-          })) === SEAL_BATCH
-        );
+        while ((await this.db.write(tenantId, (tx) => this.sealBatch(tx))) === SEAL_BATCH);
         pauseMs = SEAL_DELAY_MS;
       } while (this.again.has(tenantId));
     } catch (error) {
@@ -170,12 +166,12 @@ export class AuditSealer implements OnApplicationBootstrap, BeforeApplicationShu
    * One transaction: lock the head and read the oldest pending events (one round trip, with BEGIN), link them after
    * the head, move them and the head.
    */
-  private async sealBatch(tx: TenantTx): Promise<number> {
+  private async sealBatch(tx: WriteTx): Promise<number> {
     let { head, oldest: batch } = await this.pending.lockHeadAndReadOldest(tx, SEAL_BATCH);
     if (!head) {
       // A tenant's first events; or a tenant deleted meanwhile, whose head and events are gone: nothing to create.
       if (batch.length === 0) return 0;
-      await this.events.lockHead(tx.manager, { tenantId: tx.tenantId });
+      await this.events.lockHead(await tx.entityManager(), { tenantId: tx.tenantId });
       ({ head, oldest: batch } = await this.pending.lockHeadAndReadOldest(tx, SEAL_BATCH));
       if (!head) return 0;
     }
@@ -190,7 +186,7 @@ export class AuditSealer implements OnApplicationBootstrap, BeforeApplicationShu
       prevHash = rowHash;
       return link;
     });
-    await this.pending.seal(tx, sealed);
+    this.pending.seal(tx, sealed);
     return batch.length;
   }
 
@@ -203,8 +199,8 @@ export class AuditSealer implements OnApplicationBootstrap, BeforeApplicationShu
     let tenants = 0;
     for await (const tenantId of this.tenants.allIds()) {
       try {
-        const stale = await this.unitOfWork.run(tenantId, (tx) =>
-          this.pending.hasStale(tx.manager, tenantId, SWEEP_OLDER_THAN_MS),
+        const stale = await this.db.readOne(tenantId, (tx) =>
+          this.pending.hasStale(tx, tenantId, SWEEP_OLDER_THAN_MS),
         );
         if (!stale) continue;
         await this.seal(tenantId);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import type { TenantTx } from '../database/unit-of-work';
+import type { ReadTx } from '../database/tenant-database';
 import type { ChainedEvent, ChainHead } from './audit-hash';
 import type { AuditEvent, AuditQuery } from './audit.types';
 
@@ -87,7 +87,7 @@ export class AuditRepository {
     return rows[0];
   }
 
-  /** A token's name, read through the caller's transaction (`query`: TenantTx.query or a manager's). */
+  /** A token's name, read through the caller's transaction (`query`: a manager's). */
   async tokenName(query: SqlQuery, keyId: string): Promise<string | null> {
     const rows = (await query(`SELECT name FROM api_keys WHERE key_id = $1`, [keyId])) as { name: string }[];
     return rows[0]?.name ?? null;
@@ -114,11 +114,11 @@ export class AuditRepository {
     );
   }
 
-  // Staff reads of one tenant's trail run in that tenant's transaction (`UnitOfWork.run`), like its requests:
+  // Staff reads of one tenant's trail run in that tenant's transaction (`TenantDatabase.read`), like its requests:
   // row-level security then holds for them too, and `tenant_id = $1` stays as the application's own filter.
 
   /** Newest first, seq below the cursor: later inserts get higher seqs, so pages never shift (issue #6). */
-  async list(tx: TenantTx, q: AuditQuery): Promise<AuditEvent[]> {
+  async list(tx: ReadTx, q: AuditQuery): Promise<AuditEvent[]> {
     const params: unknown[] = [tx.tenantId];
     const where = ['tenant_id = $1'];
     const add = (sql: string, value: unknown) => {
@@ -140,7 +140,7 @@ export class AuditRepository {
     return tx.query<AuditEvent>(sql, params);
   }
 
-  async failureCounts(tx: TenantTx, since: string): Promise<FailureCount[]> {
+  async failureCounts(tx: ReadTx, since: string): Promise<FailureCount[]> {
     return tx.query<FailureCount>(
       `SELECT status, scim_type AS "scimType", count(*)::int AS n FROM audit_events
        WHERE tenant_id = $1 AND occurred_at >= $2::timestamptz AND outcome = 'failure'
@@ -149,7 +149,7 @@ export class AuditRepository {
     );
   }
 
-  async successStats(tx: TenantTx, since: string): Promise<{ n: number; last: string | null }> {
+  async successStats(tx: ReadTx, since: string): Promise<{ n: number; last: string | null }> {
     const [row] = await tx.query<{ n: number; last: string | null }>(
       `SELECT count(*) FILTER (WHERE occurred_at >= $2::timestamptz)::int AS n, ${iso('max(occurred_at)')} AS last
        FROM audit_events WHERE tenant_id = $1 AND outcome = 'success' AND action <> 'audit.purge'`,
@@ -158,7 +158,7 @@ export class AuditRepository {
     return row;
   }
 
-  async lastFailure(tx: TenantTx): Promise<AuditEvent | null> {
+  async lastFailure(tx: ReadTx): Promise<AuditEvent | null> {
     const rows = await tx.query<AuditEvent>(
       `SELECT ${eventColumns(tablesOf(tx))} FROM audit_events
        WHERE tenant_id = $1 AND outcome = 'failure' ORDER BY audit_events.seq DESC LIMIT 1`,
@@ -170,7 +170,7 @@ export class AuditRepository {
   /**
    * Runs `work` on one consistent snapshot (REPEATABLE READ), so a verification sees the head and the events as
    * of one moment even while writers and the retention job carry on. The staff chain only: it is global, while a
-   * tenant's chain is read in that tenant's `UnitOfWork.run` (with the same isolation).
+   * tenant's chain is read in that tenant's `TenantDatabase.snapshot` (with the same isolation).
    */
   snapshot<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction('REPEATABLE READ', work);

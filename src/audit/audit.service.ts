@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { CLS_REQ, ClsService } from 'nestjs-cls';
 import type { StaffRequest } from '../admin/admin.guard';
 import { RequestContextStore } from '../common/request-context';
-import { TenantTx, UnitOfWork } from '../database/unit-of-work';
+import { EntityManager, OneWrite, TenantDatabase } from '../database/tenant-database';
 import { chainHash, ChainVerifier } from './audit-hash';
 import { AuditSealer, EventFields } from './audit-sealer';
 import { AuditRepository, ChainRef, SqlQuery } from './audit.repository';
@@ -20,8 +20,8 @@ import type {
 import { storableString } from './canonical-json';
 import { Redactor } from './redaction';
 
-/** A transaction without a tenant, for the staff chain: any `TenantTx`-like object with the manager. */
-export type GlobalTx = Pick<TenantTx, 'manager'>;
+/** A transaction seen through TypeORM's manager: the staff chain's, or a tenant transaction's (entityManager()). */
+export type GlobalTx = { manager: EntityManager };
 
 export type { EventFields };
 
@@ -56,13 +56,16 @@ export class AuditService {
     private readonly events: AuditRepository,
     private readonly cls: ClsService<RequestContextStore>,
     private readonly redactor: Redactor,
-    private readonly unitOfWork: UnitOfWork,
+    private readonly db: TenantDatabase,
     private readonly sealer: AuditSealer,
   ) {}
 
-  /** Records a tenant event in `tx` (from `UnitOfWork.run`); throws, and so rolls the change back, if it fails. */
-  async record(tx: TenantTx, input: AuditEventInput): Promise<void> {
-    const fields = await this.fieldsOf((sql, params) => tx.query(sql, params), input, this.requestContext());
+  /**
+   * Records a tenant event in `tx` (a TenantDatabase write), deferred: it fails, and so rolls the change back, with
+   * the transaction. It sends no statement of its own (a writeOne's one statement is the change's).
+   */
+  async record(tx: OneWrite, input: AuditEventInput): Promise<void> {
+    const fields = await this.fieldsOf(undefined, input, this.requestContext());
     await this.sealer.enqueue(tx, fields);
   }
 
@@ -78,7 +81,7 @@ export class AuditService {
 
   /** A failed SCIM request, in a transaction of its own: the request's own transaction has rolled back. */
   recordFailedRequest(tenantId: string, failure: FailedRequest): Promise<void> {
-    return this.unitOfWork.run(tenantId, (tx) =>
+    return this.db.write(tenantId, async (tx) =>
       this.sealer.enqueue(tx, {
         requestId: failure.requestId,
         sourceIp: failure.sourceIp,
@@ -133,7 +136,7 @@ export class AuditService {
 
   async list(tenantId: string, query: AuditQuery): Promise<AuditPage> {
     await this.sealer.seal(tenantId);
-    const rows = await this.unitOfWork.run(tenantId, (tx) =>
+    const rows = await this.db.read(tenantId, (tx) =>
       this.events.list(tx, { ...query, limit: query.limit + 1 }),
     );
     const items = rows.slice(0, query.limit);
@@ -143,15 +146,13 @@ export class AuditService {
   async summary(tenantId: string, now = new Date()): Promise<AuditSummary> {
     const since = new Date(now.getTime() - 24 * 3600_000).toISOString();
     await this.sealer.seal(tenantId);
-    // One transaction is one connection: the three reads run one after the other.
-    const [counts, success, lastFailure] = await this.unitOfWork.run(
-      tenantId,
-      async (tx) =>
-        [
-          await this.events.failureCounts(tx, since),
-          await this.events.successStats(tx, since),
-          await this.events.lastFailure(tx),
-        ] as const,
+    // One transaction, three reads written at once (pipelined).
+    const [counts, success, lastFailure] = await this.db.read(tenantId, (tx) =>
+      Promise.all([
+        this.events.failureCounts(tx, since),
+        this.events.successStats(tx, since),
+        this.events.lastFailure(tx),
+      ]),
     );
     const byStatus: Record<string, number> = {};
     const byScimType: Record<string, number> = {};
@@ -174,9 +175,9 @@ export class AuditService {
   async verify(chain: ChainRef): Promise<AuditVerification> {
     if (chain === 'staff') return this.events.snapshot((manager) => this.verifyOn({ manager }, chain));
     await this.sealer.seal(chain.tenantId);
-    return this.unitOfWork.run(chain.tenantId, (tx) => this.verifyOn(tx, chain), {
-      isolation: 'REPEATABLE READ',
-    });
+    return this.db.snapshot(chain.tenantId, async (tx) =>
+      this.verifyOn({ manager: await tx.entityManager() }, chain),
+    );
   }
 
   private async verifyOn({ manager }: GlobalTx, chain: ChainRef): Promise<AuditVerification> {
@@ -193,18 +194,18 @@ export class AuditService {
     return verifier.result();
   }
 
-  /** `query` runs in the event's own transaction (TenantTx.query flushes what the run has queued). */
+  /** `query` runs in the event's own transaction (a staff transaction's manager). */
   private async fieldsOf(
-    query: SqlQuery,
+    query: SqlQuery | undefined,
     input: AuditEventInput,
     context: RecordContext,
   ): Promise<EventFields> {
     const actor = input.actor ?? this.contextActor();
-    // The token's name is not in the request context; it is read in the same transaction (PGlite has one
-    // connection, so a read outside it would wait for it forever).
+    // A token's name missing from the request context is read in the same transaction (PGlite has one connection,
+    // so a read outside it would wait for it forever); tenant events (no `query`) record the key id alone then.
     const actorName =
       actor.name ??
-      (actor.type === 'token' && actor.id ? await this.events.tokenName(query, actor.id) : null);
+      (query && actor.type === 'token' && actor.id ? await this.events.tokenName(query, actor.id) : null);
     return {
       ...context,
       actorType: actor.type,

@@ -84,19 +84,28 @@ export class Env {
   DB_POOL_SIZE: number = 10;
 
   /**
-   * Connections, besides the pool, that reads by id and unique lookups share in node-postgres's pipeline mode
-   * (SharedReadConnections, issue #8); they count toward SCALE-APP-06's connection budget. 0 sends those reads
-   * through the pool like everything else (e.g. behind a pooler that does not pass pipelined transactions).
+   * node-postgres's pipeline mode on the pool's connections: a transaction's statements that nothing waits for
+   * (BEGIN, SET LOCAL, an audit event's INSERT, COMMIT) are written without waiting for the ones before them, each
+   * its own message with its own Sync, so they share the next awaited statement's round trip. Off: one statement
+   * per round trip (a pooler or proxy that cannot take pipelined messages).
+   */
+  @Transform(bool)
+  @IsBoolean()
+  DB_PIPELINE: boolean = true;
+
+  /**
+   * A pooled connection is closed after this long and replaced. This bounds how long a prepared statement keeps a
+   * generic plan made while its tables were nearly empty (PostgreSQL keeps it until the next ANALYZE, and a fresh
+   * deployment starts empty). 0: connections live for ever.
    */
   @IsInt()
   @Min(0)
-  @Max(20)
-  DB_SHARED_READ_CONNECTIONS: number = 2;
+  DB_CONNECTION_MAX_LIFETIME_SECONDS: number = 30;
 
   /**
-   * Fixed statements (by-id reads and writes, inserts, the audit trail's) go as named prepared statements, parsed and
-   * planned once per connection (issue #8). Turn off behind a pooler in transaction mode that does not carry
-   * prepared statements from one connection to the next (PgBouncer before 1.21, SCALE.md SCALE-APP-06).
+   * Fixed statements (by-id reads and writes, inserts, the audit trail's) go as named prepared statements (node-postgres's
+   * `name`), parsed and planned once per connection. Turn off behind a pooler in transaction mode that does not carry
+   * prepared statements from one connection to the next (PgBouncer before 1.21), and on Citus (docs/SCALE.md).
    */
   @Transform(bool)
   @IsBoolean()

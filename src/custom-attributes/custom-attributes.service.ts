@@ -1,7 +1,7 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import type { AttributeChange, AuditAction } from '../audit/audit.types';
-import type { TenantTx } from '../database/unit-of-work';
+import type { WriteTx } from '../database/tenant-database';
 import { ScimError, type JsonValue } from '../scim-core';
 import { parseAttributeValue } from '../scim-core/schema/value.parser';
 import { SchemaRegistryService } from '../scim/schema-registry.service';
@@ -154,7 +154,7 @@ export class CustomAttributesService {
    * Refuses a spec that stored values would not satisfy: each value is checked with the very parser requests use,
    * so a value that passes here can always be read back and patched (issue #9: "rejected … with the count").
    */
-  private async checkStoredValues(tx: TenantTx, spec: CustomAttributeSpec): Promise<void> {
+  private async checkStoredValues(tx: WriteTx, spec: CustomAttributeSpec): Promise<void> {
     const values = this.values(tx);
     const stored = await values.values(spec.name);
     const attribute = toAttributeDefinition(spec);
@@ -175,12 +175,12 @@ export class CustomAttributesService {
     }
   }
 
-  private values(tx: TenantTx): CustomValuesRepository {
+  private values(tx: WriteTx): CustomValuesRepository {
     return new CustomValuesRepository(tx, this.registries.customUserUrn);
   }
 
   private async record(
-    tx: TenantTx,
+    tx: WriteTx,
     action: Extract<AuditAction, `user-attribute.${string}`>,
     definition: CustomAttributeDefinition,
     attributes: Record<string, AttributeChange>,

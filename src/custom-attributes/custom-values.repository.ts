@@ -1,5 +1,5 @@
 import type { JsonValue } from '../scim-core';
-import type { TenantTx } from '../database/unit-of-work';
+import type { WriteTx } from '../database/tenant-database';
 
 /**
  * Stored values of one custom attribute across a tenant's users: for the checks a definition change needs and for
@@ -8,7 +8,7 @@ import type { TenantTx } from '../database/unit-of-work';
  */
 export class CustomValuesRepository {
   constructor(
-    private readonly tx: TenantTx,
+    private readonly tx: WriteTx,
     private readonly urn: string,
   ) {}
 
@@ -32,16 +32,11 @@ export class CustomValuesRepository {
 
   /**
    * Deletes the attribute's values from every user, dropping the extension (and its `schemas` entry) where it
-   * becomes empty. Version and lastModified stay: the values were already hidden from every response.
+   * becomes empty (the IMMUTABLE function scim_without_custom: Citus refuses subqueries in CASE in an UPDATE). Version and lastModified stay: the values were already hidden from every response.
    */
   async purge(name: string): Promise<number> {
     const rows = await this.tx.query<{ id: string }>(
-      `UPDATE scim_users u SET
-         doc = CASE WHEN (u.doc -> $2::text) - $3::text = '{}'::jsonb
-           THEN (u.doc - $2::text) || jsonb_build_object('schemas', COALESCE(
-             (SELECT jsonb_agg(s) FROM jsonb_array_elements(u.doc -> 'schemas') s WHERE s <> to_jsonb($2::text)),
-             '[]'::jsonb))
-           ELSE u.doc #- ARRAY[$2::text, $3::text] END,
+      `UPDATE scim_users u SET doc = scim_without_custom(u.doc, $2::text, $3::text),
          custom_keys = u.custom_keys - lower($3::text)
        WHERE u.tenant_id = $1 AND (u.doc -> $2::text) ? $3::text
        RETURNING u.id`,

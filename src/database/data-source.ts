@@ -18,6 +18,8 @@ type DatabaseEnv = Pick<
   | 'DB_POOL_SIZE'
   | 'DB_STATEMENT_TIMEOUT_MS'
   | 'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS'
+  | 'DB_PIPELINE'
+  | 'DB_CONNECTION_MAX_LIFETIME_SECONDS'
 >;
 
 /** How much longer than statement_timeout the driver waits for an answer before it gives up on the server. */
@@ -53,6 +55,10 @@ export function dataSourceOptions(env: DatabaseEnv): DataSourceOptions {
         // a dead peer on idle pooled connections.
         query_timeout: env.DB_STATEMENT_TIMEOUT_MS + QUERY_TIMEOUT_MARGIN_MS,
         keepAlive: true,
+        // node-postgres's public pipeline mode (TenantDatabase, session.ts): statements are written without waiting
+        // for the answers before them; a connection whose answer times out is destroyed, so the pool drops it.
+        pipeline: env.DB_PIPELINE,
+        maxLifetimeSeconds: env.DB_CONNECTION_MAX_LIFETIME_SECONDS,
         // No statement runs, and no transaction idles, long enough to hold a request past Entra's 60 s timeout
         // (ENTRA.md E23) or to pin locks and connections (SECURITY.md REL-LIM-05).
         options: `-c statement_timeout=${env.DB_STATEMENT_TIMEOUT_MS} -c idle_in_transaction_session_timeout=${env.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS}`,

@@ -1,4 +1,4 @@
-import { isConnectionLost, isDatabaseUnavailable } from './database-errors';
+import { isConnectionLost, isDatabaseUnavailable, isUniqueViolation, sqlStateOf } from './database-errors';
 
 const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
 
@@ -15,5 +15,27 @@ describe('database errors (SECURITY.md REL-FAIL-01/04)', () => {
   ])('%s: unavailable %p, connection lost %p', (_what, error, unavailable, lost) => {
     expect(isDatabaseUnavailable(error)).toBe(unavailable);
     expect(isConnectionLost(error)).toBe(lost);
+  });
+});
+
+describe('unique violations, also of a Citus shard (docs/SCALE.md)', () => {
+  const violation = (constraint: string) =>
+    Object.assign(new Error('duplicate key value'), { severity: 'ERROR', code: '23505', constraint });
+
+  it.each([
+    ['scim_users_user_name_key', true],
+    ['scim_users_user_name_key_102250', true],
+    ['scim_users_user_name_key_7', true],
+    ['scim_users_user_name_key_x', false],
+    ['scim_users_user_name_key2', false],
+    ['scim_users_user_name', false],
+    ['scim_groups_display_name_key_102251', false],
+  ])('%s is the userName constraint: %p', (reported, expected) => {
+    expect(isUniqueViolation(violation(reported), 'scim_users_user_name_key')).toBe(expected);
+  });
+
+  it('reads the SQLSTATE of a driver error', () => {
+    expect(sqlStateOf(violation('tenants_slug_key_102008'))).toBe('23505');
+    expect(isUniqueViolation(violation('tenants_slug_key_102008'), 'tenants_slug_key')).toBe(true);
   });
 });

@@ -5,16 +5,33 @@ interface PgErrorFields {
   constraint?: string;
 }
 
+/**
+ * The server's error fields: of a statement sent through TypeORM (QueryFailedError wraps them), or straight through
+ * the driver (node-postgres's and PGlite's errors carry the protocol's fields, `severity` among them).
+ */
 function fieldsOf(error: unknown): PgErrorFields | null {
-  if (!(error instanceof QueryFailedError)) return null;
-  const driverError = (error as QueryFailedError & { driverError?: PgErrorFields }).driverError;
-  return driverError ?? null;
+  if (error instanceof QueryFailedError)
+    return (error as QueryFailedError & { driverError?: PgErrorFields }).driverError ?? null;
+  if (error instanceof Error && typeof (error as { severity?: unknown }).severity === 'string')
+    return error as PgErrorFields;
+  return null;
+}
+
+/**
+ * Whether a constraint name the database reported is `constraint`: the same name, or the name of one of its shards on
+ * Citus, which carries a numeric suffix (`scim_users_user_name_key_102250`, docs/SCALE.md).
+ */
+export function isConstraint(reported: string | undefined, constraint: string): boolean {
+  if (reported === undefined || !reported.startsWith(constraint)) return false;
+  return reported.length === constraint.length || /^_\d+$/.test(reported.slice(constraint.length));
 }
 
 /** SQLSTATE 23505 on the given unique index or constraint (or any, if none is named). */
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
   const fields = fieldsOf(error);
-  return fields?.code === '23505' && (constraint === undefined || fields.constraint === constraint);
+  return (
+    fields?.code === '23505' && (constraint === undefined || isConstraint(fields.constraint, constraint))
+  );
 }
 
 /** SQLSTATE of a failed query, if it is one. */

@@ -5,8 +5,7 @@ import { SERVICE_ROLE } from '../../migrations/1764400000013-CreateServiceRole';
 import { Env } from '../config/env';
 import { dataSourceOptions, isEmbedded } from './data-source';
 import { DatabaseRoleCheck } from './role-check';
-import { SharedReadConnections } from './shared-read-connections';
-import { UnitOfWork } from './unit-of-work';
+import { TenantDatabase } from './tenant-database';
 
 /**
  * PGlite has one user, a superuser, which row-level security never applies to. The embedded database therefore
@@ -31,7 +30,7 @@ async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
       },
     }),
   ],
-  providers: [UnitOfWork, DatabaseRoleCheck, SharedReadConnections],
-  exports: [UnitOfWork, DatabaseRoleCheck],
+  providers: [TenantDatabase, DatabaseRoleCheck],
+  exports: [TenantDatabase, DatabaseRoleCheck],
 })
 export class DatabaseModule {}

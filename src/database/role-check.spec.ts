@@ -61,12 +61,21 @@ describe('roleProblems (SECURITY.md TEN-04)', () => {
       /scim_things does not enable/,
     ],
     ['a missing tenant table', (f) => f.tables.splice(0, 1), /scim_users is missing/],
+    [
+      'Citus without SET LOCAL propagation',
+      (f) => (f.citus = { propagateSetCommands: 'none' }),
+      /^citus.propagate_set_commands is not 'local': .* run npm run db:distribute$/,
+    ],
   ])('refuses %s', (_case, change, problem) => {
     const facts = safe();
     change(facts);
     const problems = roleProblems(facts, TABLES);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(problem);
+  });
+
+  it('accepts Citus that carries SET LOCAL to the workers (docs/SCALE.md)', () => {
+    expect(roleProblems({ ...safe(), citus: { propagateSetCommands: 'local' } }, TABLES)).toEqual([]);
   });
 
   it('ignores tenant_id columns of global tables (api_keys, SCALE.md SCHEMA-07)', () => {

@@ -14,6 +14,8 @@ export interface RoleFacts {
   privilegedRoles: { name: string; superuser: boolean; bypassRls: boolean }[];
   /** Every table of the schema with a `tenant_id` column. */
   tables: { name: string; rowSecurity: boolean; forced: boolean; owner: string; ownedByRole: boolean }[];
+  /** Set when the database has the citus extension: the setting as the service's sessions see it. */
+  citus?: { propagateSetCommands: string };
 }
 
 /**
@@ -43,6 +45,13 @@ export function roleProblems(facts: RoleFacts, tenantTables: readonly string[] =
     if (!table.rowSecurity) problems.push(`table ${table.name} does not enable row-level security`);
     if (!table.forced) problems.push(`table ${table.name} does not force row-level security`);
   }
+  // docs/SCALE.md: Citus forwards SET LOCAL to the workers only with this setting; without it the shards' policies
+  // see no tenant and every read comes back empty, with no error.
+  if (facts.citus && facts.citus.propagateSetCommands !== 'local')
+    problems.push(
+      "citus.propagate_set_commands is not 'local': SET LOCAL app.tenant_id would not reach the workers and reads " +
+        'would come back empty; run npm run db:distribute',
+    );
   return problems;
 }
 
@@ -61,7 +70,14 @@ export async function readRoleFacts(dataSource: DataSource): Promise<RoleFacts> 
        AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
      ORDER BY c.relname`,
   );
-  return { role, privilegedRoles, tables };
+  // The extension, not the setting: a server that preloads Citus knows the setting in databases without Citus too.
+  const [{ value }] = await dataSource.query<{ value: string | null }[]>(
+    `SELECT CASE WHEN EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')
+       THEN coalesce(current_setting('citus.propagate_set_commands', true), '') END AS value`,
+  );
+  return value === null
+    ? { role, privilegedRoles, tables }
+    : { role, privilegedRoles, tables, citus: { propagateSetCommands: value } };
 }
 
 /**
@@ -83,7 +99,7 @@ export class DatabaseRoleCheck implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const problems = await this.problems();
     if (problems.length === 0) return;
-    const message = `The database role can bypass row-level security (SECURITY.md TEN-04): ${problems.join('; ')}`;
+    const message = `Row-level security would not hold for this role (SECURITY.md TEN-04): ${problems.join('; ')}`;
     if (this.env.DB_ROLE_CHECK === 'strict') this.logger.error(`${message}. Readiness stays down.`);
     else this.logger.warn(`${message}. DB_ROLE_CHECK=warn: serving anyway.`);
   }

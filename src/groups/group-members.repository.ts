@@ -1,4 +1,4 @@
-import { TenantTx } from '../database/unit-of-work';
+import { TenantRepository } from '../database/tenant-repository';
 
 export type MemberType = 'User' | 'Group';
 
@@ -26,12 +26,10 @@ const INSERT_MEMBERS = `INSERT INTO scim_group_members (tenant_id, group_id, use
   RETURNING 1`;
 
 /**
- * SQL for scim_group_members, bound to one tenant transaction ($1 = tenant_id, STYLE.md §4). Every change is one
- * set-based statement that answers how many rows it touched; none of them reads the member list (issue #5).
+ * SQL for scim_group_members in one tenant transaction, the tenant id bound as $1 (TenantRepository). Every change is
+ * one set-based statement that answers how many rows it touched; none of them reads the member list.
  */
-export class GroupMembersRepository {
-  constructor(private readonly tx: TenantTx) {}
-
+export class GroupMembersRepository extends TenantRepository {
   /** Which of the candidate ids (well-formed uuids) are users or groups of this tenant: one query. */
   async classify(ids: string[]): Promise<Map<string, MemberType>> {
     if (ids.length === 0) return new Map();
@@ -118,8 +116,8 @@ export class GroupMembersRepository {
        CROSS JOIN LATERAL (
          SELECT m.group_id, m.member_id, m.member_type, COALESCE(u.display_name, u.user_name, c.display_name) AS display
          FROM scim_group_members m
-         LEFT JOIN scim_users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id
-         LEFT JOIN scim_groups c ON c.tenant_id = m.tenant_id AND c.id = m.child_group_id
+         LEFT JOIN scim_users u ON u.tenant_id = $1 AND u.id = m.user_id
+         LEFT JOIN scim_groups c ON c.tenant_id = $1 AND c.id = m.child_group_id
          WHERE m.tenant_id = $1 AND m.group_id = p.id
          ORDER BY m.member_id
          LIMIT $3
@@ -132,9 +130,5 @@ export class GroupMembersRepository {
   private async count(sql: string, params: unknown[]): Promise<number> {
     const [{ n }] = await this.query<{ n: number }>(sql, params);
     return n;
-  }
-
-  private query<T>(sql: string, params: unknown[]): Promise<T[]> {
-    return this.tx.query<T>(sql, [this.tx.tenantId, ...params]);
   }
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { AuditService } from '../audit/audit.service';
 import { diffAttributes } from '../audit/redaction';
 import { Env } from '../config/env';
-import { TenantTx, UnitOfWork } from '../database/unit-of-work';
+import { Statements, TenantDatabase, WriteTx } from '../database/tenant-database';
 import {
   applyPatch,
   buildListResponse,
@@ -63,12 +63,12 @@ interface Loaded {
 /**
  * SCIM Groups (RFC 7644 §3) on the protocol core, shaped like UsersService: the core validates and patches
  * the document and turns member operations into a change set; this service stores the document and runs the
- * change set as SQL set operations on scim_group_members, one tenant transaction per request (UnitOfWork).
+ * change set as SQL set operations on scim_group_members, one tenant transaction per request (TenantDatabase).
  */
 @Injectable()
 export class GroupsService {
   constructor(
-    private readonly unitOfWork: UnitOfWork,
+    private readonly db: TenantDatabase,
     private readonly registries: SchemaRegistryService,
     private readonly audit: AuditService,
     private readonly env: Env,
@@ -78,25 +78,23 @@ export class GroupsService {
     const registry = this.registries.for(tenant);
     const params = parseListParams(query, registry, GROUP);
     const withMembers = isReturned(registry, GROUP, params, MEMBERS);
-    // Entra's `displayName eq "…"` lookup without members is one statement, its COMMIT travelling with it, on a
-    // shared pipelined connection (UnitOfWork: singleStatement, sharedConnection).
+    // Entra's `displayName eq "…"` lookup without members is one statement, its COMMIT travelling with it (readOne).
     const uniqueLookup = isUniqueLookup(params, GROUP_FILTER_STORAGE);
-    const oneStatement = uniqueLookup && !withMembers;
-    const { total, rows, members } = await this.unitOfWork.run(
-      tenant.id,
-      async (tx) => {
-        const page = await new GroupsRepository(tx).list(params, uniqueLookup);
-        // One query for the whole page's members (never one per group), and none at all when they are excluded.
-        const memberRows = withMembers
-          ? await new GroupMembersRepository(tx).firstMembers(
-              page.rows.map((row) => row.id),
-              MEMBERS_PER_LISTED_GROUP,
-            )
-          : [];
-        return { ...page, members: membersByGroup(memberRows) };
-      },
-      { readOnly: true, singleStatement: oneStatement, sharedConnection: oneStatement },
-    );
+    const listed = async (tx: Statements) => {
+      const page = await new GroupsRepository(tx).list(params, uniqueLookup);
+      // One query for the whole page's members (never one per group), and none at all when they are excluded.
+      const memberRows = withMembers
+        ? await new GroupMembersRepository(tx).firstMembers(
+            page.rows.map((row) => row.id),
+            MEMBERS_PER_LISTED_GROUP,
+          )
+        : [];
+      return { ...page, members: membersByGroup(memberRows) };
+    };
+    const { total, rows, members } =
+      uniqueLookup && !withMembers
+        ? await this.db.readOne(tenant.id, listed)
+        : await this.db.read(tenant.id, listed);
     const resources = rows.map((row) =>
       projectResource(
         this.render(tenant, registry, {
@@ -113,15 +111,11 @@ export class GroupsService {
 
   async get(tenant: Tenant, id: string, projection: ProjectionOptions = {}): Promise<GroupResponse> {
     assertResourceId(id, GROUP);
-    const loaded = await this.unitOfWork.run(
-      tenant.id,
-      async (tx) => {
-        const row = await new GroupsRepository(tx).findById(id);
-        if (!row) throw notFound(GROUP, id);
-        return this.load(tx, tenant, row, projection);
-      },
-      { readOnly: true },
-    );
+    const loaded = await this.db.read(tenant.id, async (tx) => {
+      const row = await new GroupsRepository(tx).findById(id);
+      if (!row) throw notFound(GROUP, id);
+      return this.load(tx, tenant, row, projection);
+    });
     return this.respond(tenant, loaded, projection);
   }
 
@@ -133,23 +127,19 @@ export class GroupsService {
       this.membersOf(registry),
     );
     const { columns, doc } = toStorage(resource);
-    const loaded = await this.unitOfWork.run(
-      tenant.id,
-      async (tx) => {
-        const row = await new GroupsRepository(tx).insert(randomUUID(), columns, doc);
-        const added: MembershipOperation[] = memberIds?.length ? [{ kind: 'add', ids: memberIds }] : [];
-        await applyMembership(new GroupMembersRepository(tx), row.id, added);
-        const loaded = await this.load(tx, tenant, row, projection);
-        // Same transaction as the change (AUD-01); queued, it travels with the COMMIT (TenantTx.beforeCommit).
-        await this.audit.record(tx, {
-          action: 'group.create',
-          ...subject(row),
-          changes: memberChanges(added),
-        });
-        return loaded;
-      },
-      { opensWithFirstStatement: true },
-    );
+    const loaded = await this.db.write(tenant.id, async (tx) => {
+      const row = await new GroupsRepository(tx).insert(randomUUID(), columns, doc);
+      const added: MembershipOperation[] = memberIds?.length ? [{ kind: 'add', ids: memberIds }] : [];
+      await applyMembership(new GroupMembersRepository(tx), row.id, added);
+      const loaded = await this.load(tx, tenant, row, projection);
+      // Same transaction as the change (AUD-01); deferred, it travels with the COMMIT.
+      await this.audit.record(tx, {
+        action: 'group.create',
+        ...subject(row),
+        changes: memberChanges(added),
+      });
+      return loaded;
+    });
     return this.respond(tenant, loaded, projection);
   }
 
@@ -165,31 +155,27 @@ export class GroupsService {
   ): Promise<GroupResponse> {
     assertReplaceTarget(id, body, GROUP);
     const registry = this.registries.for(tenant);
-    const loaded = await this.unitOfWork.run(
-      tenant.id,
-      async (tx) => {
-        const groups = new GroupsRepository(tx);
-        const current = await lockForChange(groups, id, options.ifMatch);
-        const parsed = registry.parse(GROUP, body, 'replace', { existing: current.doc });
-        const { resource, memberIds = [] } = splitMembers(parsed, this.membersOf(registry));
-        const membership: MembershipOperation =
-          memberIds.length > 0 ? { kind: 'replace', ids: memberIds } : { kind: 'removeAll' };
-        const { columns, doc } = toStorage(resource);
-        const membersChanged = await applyMembership(new GroupMembersRepository(tx), id, [membership]);
-        const changed = membersChanged || !deepEqual(current.doc, doc);
-        const row = changed ? await groups.updateAtCommit(current, columns, doc) : current;
-        const loaded = await this.load(tx, tenant, row, options);
-        if (changed) {
-          await this.audit.record(tx, {
-            action: 'group.replace',
-            ...subject(row),
-            changes: { attributes: diffAttributes(current.doc, doc), ...memberChanges([membership]) },
-          });
-        }
-        return loaded;
-      },
-      { opensWithFirstStatement: true },
-    );
+    const loaded = await this.db.write(tenant.id, async (tx) => {
+      const groups = new GroupsRepository(tx);
+      const current = await lockForChange(groups, id, options.ifMatch);
+      const parsed = registry.parse(GROUP, body, 'replace', { existing: current.doc });
+      const { resource, memberIds = [] } = splitMembers(parsed, this.membersOf(registry));
+      const membership: MembershipOperation =
+        memberIds.length > 0 ? { kind: 'replace', ids: memberIds } : { kind: 'removeAll' };
+      const { columns, doc } = toStorage(resource);
+      const membersChanged = await applyMembership(new GroupMembersRepository(tx), id, [membership]);
+      const changed = membersChanged || !deepEqual(current.doc, doc);
+      const row = changed ? groups.updateLater(current, columns, doc) : current;
+      const loaded = await this.load(tx, tenant, row, options);
+      if (changed) {
+        await this.audit.record(tx, {
+          action: 'group.replace',
+          ...subject(row),
+          changes: { attributes: diffAttributes(current.doc, doc), ...memberChanges([membership]) },
+        });
+      }
+      return loaded;
+    });
     return this.respond(tenant, loaded, options);
   }
 
@@ -201,50 +187,38 @@ export class GroupsService {
   async patch(tenant: Tenant, id: string, body: unknown, options: WriteOptions = {}): Promise<GroupResponse> {
     assertResourceId(id, GROUP);
     const registry = this.registries.for(tenant);
-    const loaded = await this.unitOfWork.run(
-      tenant.id,
-      async (tx) => {
-        const groups = new GroupsRepository(tx);
-        const current = await lockForChange(groups, id, options.ifMatch);
-        const result = applyPatch(current.doc, body, registry, GROUP);
-        const membersChanged = await applyMembership(
-          new GroupMembersRepository(tx),
-          id,
-          result.members ?? [],
-        );
-        if (!result.changed && !membersChanged) return this.load(tx, tenant, current, options);
-        const { columns, doc } = toStorage(result.resource);
-        const row = await groups.updateAtCommit(current, columns, doc);
-        const loaded = await this.load(tx, tenant, row, options);
-        // Entra's member PATCHes only touch members: those are 'group.members' events, the rest 'group.patch'.
-        await this.audit.record(tx, {
-          action: result.changed ? 'group.patch' : 'group.members',
-          ...subject(row),
-          changes: {
-            ...(result.changed ? { attributes: diffAttributes(current.doc, doc) } : {}),
-            ...memberChanges(result.members ?? []),
-          },
-        });
-        return loaded;
-      },
-      { opensWithFirstStatement: true },
-    );
+    const loaded = await this.db.write(tenant.id, async (tx) => {
+      const groups = new GroupsRepository(tx);
+      const current = await lockForChange(groups, id, options.ifMatch);
+      const result = applyPatch(current.doc, body, registry, GROUP);
+      const membersChanged = await applyMembership(new GroupMembersRepository(tx), id, result.members ?? []);
+      if (!result.changed && !membersChanged) return this.load(tx, tenant, current, options);
+      const { columns, doc } = toStorage(result.resource);
+      const row = groups.updateLater(current, columns, doc);
+      const loaded = await this.load(tx, tenant, row, options);
+      // Entra's member PATCHes only touch members: those are 'group.members' events, the rest 'group.patch'.
+      await this.audit.record(tx, {
+        action: result.changed ? 'group.patch' : 'group.members',
+        ...subject(row),
+        changes: {
+          ...(result.changed ? { attributes: diffAttributes(current.doc, doc) } : {}),
+          ...memberChanges(result.members ?? []),
+        },
+      });
+      return loaded;
+    });
     return this.respond(tenant, loaded, options);
   }
 
   /** Its memberships and its membership in other groups go in the same transaction (ON DELETE CASCADE). */
   async remove(tenant: Tenant, id: string, ifMatch?: string): Promise<void> {
     assertResourceId(id, GROUP);
-    await this.unitOfWork.run(
-      tenant.id,
-      async (tx) => {
-        const groups = new GroupsRepository(tx);
-        const current = await lockForChange(groups, id, ifMatch);
-        await groups.deleteAtCommit(id);
-        await this.audit.record(tx, { action: 'group.delete', ...subject(current) });
-      },
-      { opensWithFirstStatement: true },
-    );
+    await this.db.write(tenant.id, async (tx) => {
+      const groups = new GroupsRepository(tx);
+      const current = await lockForChange(groups, id, ifMatch);
+      groups.deleteLater(id);
+      await this.audit.record(tx, { action: 'group.delete', ...subject(current) });
+    });
   }
 
   private membersOf(registry: SchemaRegistry) {
@@ -255,7 +229,7 @@ export class GroupsService {
 
   /** Reads the first members only when the response will show them (ENTRA E15: excludedAttributes=members). */
   private async load(
-    tx: TenantTx,
+    tx: Statements,
     tenant: Tenant,
     row: GroupRow,
     projection: ProjectionOptions,
@@ -308,11 +282,10 @@ function toStorage(resource: ScimResource): { columns: GroupColumns; doc: JsonOb
 }
 
 /**
- * The group to change, locked (REL-CONC-02) and checked against If-Match (RFC 7644 §3.14); the first statement of
- * its run (opensWithFirstStatement).
+ * The group to change, locked (REL-CONC-02) and checked against If-Match (RFC 7644 §3.14).
  */
 async function lockForChange(
-  groups: GroupsRepository,
+  groups: GroupsRepository<WriteTx>,
   id: string,
   ifMatch: string | undefined,
 ): Promise<LockedGroupRow> {

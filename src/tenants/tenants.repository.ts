@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { isUniqueViolation } from '../database/database-errors';
-import type { TenantTx } from '../database/unit-of-work';
+import type { WriteTx } from '../database/tenant-database';
 import type { CustomAttributeDefinition } from '../custom-attributes/custom-attribute';
 import { Tenant, TenantStatus } from './tenant.entity';
 
@@ -16,9 +16,9 @@ export class TenantsRepository {
   /** On `tx` when given, so the change and its audit event commit together (SECURITY.md AUD-01). */
   async insert(
     tenant: Pick<Tenant, 'id' | 'slug' | 'displayName' | 'status'>,
-    tx?: TenantTx,
+    tx?: WriteTx,
   ): Promise<Tenant> {
-    const repo = this.on(tx);
+    const repo = await this.on(tx);
     try {
       await repo.insert(tenant);
     } catch (error) {
@@ -59,27 +59,31 @@ export class TenantsRepository {
   async update(
     id: string,
     changes: Partial<{ displayName: string; status: TenantStatus }>,
-    tx?: TenantTx,
+    tx?: WriteTx,
   ): Promise<Tenant | null> {
-    const repo = this.on(tx);
+    const repo = await this.on(tx);
     if (Object.keys(changes).length > 0) await repo.update({ id }, changes);
     return repo.findOneBy({ id });
   }
 
-  /** Reads the row FOR UPDATE in `tx`: changes that read-modify-write it (definitions) serialise here. */
-  lock(id: string, tx: TenantTx): Promise<Tenant | null> {
-    return this.on(tx).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+  /**
+   * Locks the row FOR UPDATE in `tx` and reads it: changes that read-modify-write it (definitions) serialise here. The
+   * lock is plain SQL: the transaction is the tenant transaction's own, which TypeORM does not know about.
+   */
+  async lock(id: string, tx: WriteTx): Promise<Tenant | null> {
+    await tx.query(`SELECT 1 FROM tenants t WHERE t.id = $1 FOR UPDATE`, [id]);
+    return (await this.on(tx)).findOneBy({ id });
   }
 
   async setCustomUserAttributes(
     id: string,
     definitions: CustomAttributeDefinition[],
-    tx: TenantTx,
+    tx: WriteTx,
   ): Promise<void> {
-    await this.on(tx).update({ id }, { customUserAttributes: definitions });
+    await (await this.on(tx)).update({ id }, { customUserAttributes: definitions });
   }
 
-  private on(tx: TenantTx | undefined): Repository<Tenant> {
-    return tx ? tx.manager.getRepository(Tenant) : this.repo;
+  private async on(tx: WriteTx | undefined): Promise<Repository<Tenant>> {
+    return tx ? (await tx.entityManager()).getRepository(Tenant) : this.repo;
   }
 }

@@ -2,7 +2,7 @@ import { ConflictException, Injectable, NotFoundException } from '@nestjs/common
 import { randomUUID } from 'node:crypto';
 import { readThroughCache } from '../common/read-through-cache';
 import { Env } from '../config/env';
-import { TenantTx, UnitOfWork } from '../database/unit-of-work';
+import { TenantDatabase, WriteTx } from '../database/tenant-database';
 import type { CustomAttributeDefinition } from '../custom-attributes/custom-attribute';
 import { Tenant, TenantStatus } from './tenant.entity';
 import { DuplicateSlugError, TenantsRepository } from './tenants.repository';
@@ -11,7 +11,7 @@ import { DuplicateSlugError, TenantsRepository } from './tenants.repository';
 const HOST_CACHE_TTL_MS = 5_000;
 
 /** Runs in the change's own transaction, e.g. to write its audit event (SECURITY.md AUD-01). */
-export type InTransaction<T> = (tx: TenantTx, result: T) => Promise<unknown>;
+export type InTransaction<T> = (tx: WriteTx, result: T) => Promise<unknown>;
 
 @Injectable()
 export class TenantsService {
@@ -24,7 +24,7 @@ export class TenantsService {
   constructor(
     private readonly tenants: TenantsRepository,
     private readonly env: Env,
-    private readonly unitOfWork: UnitOfWork,
+    private readonly db: TenantDatabase,
   ) {}
 
   /** The tenant a host names, active or suspended; null when there is none. Cached for a few seconds. */
@@ -35,7 +35,7 @@ export class TenantsService {
   async create(slug: string, displayName: string, inTx?: InTransaction<Tenant>): Promise<Tenant> {
     const id = randomUUID();
     try {
-      const tenant = await this.unitOfWork.run(id, async (tx) => {
+      const tenant = await this.db.write(id, async (tx) => {
         const created = await this.tenants.insert({ id, slug, displayName, status: 'active' }, tx);
         await inTx?.(tx, created);
         return created;
@@ -81,7 +81,7 @@ export class TenantsService {
     inTx?: InTransaction<{ before: Tenant; after: Tenant }>,
   ): Promise<Tenant> {
     const tenant = await this.getBySlug(slug);
-    const updated = await this.unitOfWork.run(tenant.id, async (tx) => {
+    const updated = await this.db.write(tenant.id, async (tx) => {
       const after = await this.tenants.update(tenant.id, changes, tx);
       if (after) await inTx?.(tx, { before: tenant, after });
       return after;
@@ -98,13 +98,10 @@ export class TenantsService {
    */
   async changeCustomUserAttributes<T>(
     slug: string,
-    change: (
-      tx: TenantTx,
-      tenant: Tenant,
-    ) => Promise<{ definitions: CustomAttributeDefinition[]; result: T }>,
+    change: (tx: WriteTx, tenant: Tenant) => Promise<{ definitions: CustomAttributeDefinition[]; result: T }>,
   ): Promise<T> {
     const { id } = await this.getBySlug(slug);
-    const result = await this.unitOfWork.run(id, async (tx) => {
+    const result = await this.db.write(id, async (tx) => {
       const tenant = await this.tenants.lock(id, tx);
       if (!tenant) throw new NotFoundException(`Tenant '${slug}' not found`);
       const changed = await change(tx, tenant);

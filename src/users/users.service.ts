@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Env } from '../config/env';
-import { TenantTx, UnitOfWork } from '../database/unit-of-work';
+import { Statements, TenantDatabase, WriteTx } from '../database/tenant-database';
 import { splitHidden, withHidden } from '../custom-attributes/custom-attribute';
 import { AuditService } from '../audit/audit.service';
 import { diffAttributes } from '../audit/redaction';
@@ -46,12 +46,12 @@ export interface WriteOptions extends ProjectionOptions {
 
 /**
  * SCIM Users (RFC 7644 §3) on the protocol core: the core validates and patches documents, this service
- * stores them, one tenant transaction per request (UnitOfWork).
+ * stores them, one tenant transaction per request (TenantDatabase).
  */
 @Injectable()
 export class UsersService {
   constructor(
-    private readonly unitOfWork: UnitOfWork,
+    private readonly db: TenantDatabase,
     private readonly registries: SchemaRegistryService,
     private readonly audit: AuditService,
     private readonly env: Env,
@@ -60,18 +60,15 @@ export class UsersService {
   async list(tenant: Tenant, query: unknown): Promise<ListResponse> {
     const registry = this.registries.for(tenant);
     const params = parseListParams(query, registry, USER);
-    // Entra's `userName eq "…"` lookup is one statement, so its COMMIT travels with it (UnitOfWork.singleStatement),
-    // on a shared pipelined connection (sharedConnection).
+    // Entra's `userName eq "…"` lookup is one statement, so its COMMIT travels with it (readOne).
     const uniqueLookup = isUniqueLookup(params, USER_FILTER_STORAGE);
-    const { total, rows, groups } = await this.unitOfWork.run(
-      tenant.id,
-      async (tx) => {
-        const users = this.repository(tx);
-        const page = await users.list(params, this.wantsGroups(tenant, params), uniqueLookup);
-        return { ...page, groups: this.memberships(page.rows) };
-      },
-      { readOnly: true, singleStatement: uniqueLookup, sharedConnection: uniqueLookup },
-    );
+    const listed = async (tx: Statements) => {
+      const page = await this.repository(tx).list(params, this.wantsGroups(tenant, params), uniqueLookup);
+      return { ...page, groups: this.memberships(page.rows) };
+    };
+    const { total, rows, groups } = uniqueLookup
+      ? await this.db.readOne(tenant.id, listed)
+      : await this.db.read(tenant.id, listed);
     const resources = rows.map((row) =>
       projectResource(this.render(tenant, registry, row, groups), registry, USER, params),
     );
@@ -80,18 +77,14 @@ export class UsersService {
 
   async get(tenant: Tenant, id: string, projection: ProjectionOptions = {}): Promise<UserResponse> {
     assertResourceId(id, USER);
-    // One statement (groups are folded into it): one round trip, on a shared pipelined connection (UnitOfWork,
-    // singleStatement, sharedConnection).
-    const { row, groups } = await this.unitOfWork.run(
-      tenant.id,
-      async (tx) => {
-        const users = this.repository(tx);
-        const found = await users.findById(id, { withGroups: this.wantsGroups(tenant, projection) });
-        if (!found) throw notFound(USER, id);
-        return { row: found, groups: this.memberships([found]) };
-      },
-      { readOnly: true, singleStatement: true, sharedConnection: true },
-    );
+    // One statement (groups are folded into it): one round trip (readOne).
+    const { row, groups } = await this.db.readOne(tenant.id, async (tx) => {
+      const found = await this.repository(tx).findById(id, {
+        withGroups: this.wantsGroups(tenant, projection),
+      });
+      if (!found) throw notFound(USER, id);
+      return { row: found, groups: this.memberships([found]) };
+    });
     return this.respond(tenant, row, projection, groups);
   }
 
@@ -99,22 +92,18 @@ export class UsersService {
     const registry = this.registries.for(tenant);
     const { columns, doc } = toStorage(registry.parse(USER, body, 'create'));
     const id = randomUUID();
-    const row = await this.unitOfWork.run(
-      tenant.id,
-      async (tx) => {
-        // Same transaction as the change (SECURITY.md AUD-01). What it records is known before the INSERT, so it is
-        // queued ahead of it and BEGIN, both INSERTs and COMMIT go in one round trip (issue #8).
-        await this.audit.record(tx, {
-          action: 'user.create',
-          resourceType: 'User',
-          resourceId: id,
-          resourceName: columns.userName,
-          changes: null,
-        });
-        return this.repository(tx).insert(id, columns, doc);
-      },
-      { singleStatement: true },
-    );
+    const row = await this.db.writeOne(tenant.id, async (tx) => {
+      // Same transaction as the change (SECURITY.md AUD-01). What it records is known before the INSERT, so it is
+      // deferred ahead of it and BEGIN, both INSERTs and COMMIT go in one round trip (writeOne).
+      await this.audit.record(tx, {
+        action: 'user.create',
+        resourceType: 'User',
+        resourceId: id,
+        resourceName: columns.userName,
+        changes: null,
+      });
+      return this.repository(tx).insert(id, columns, doc);
+    });
     return this.respond(tenant, row, projection);
   }
 
@@ -145,8 +134,8 @@ export class UsersService {
 
   /**
    * PUT and PATCH: locks the user, derives its new storage from what the tenant's schema sees (`next`; null when
-   * nothing changes, so neither version nor lastModified moves, issue #4), and queues the UPDATE and its audit event
-   * to travel with the COMMIT.
+   * nothing changes, so neither version nor lastModified moves), and defers the UPDATE and its audit event, which
+   * then travel with the COMMIT.
    */
   private async change(
     tenant: Tenant,
@@ -159,50 +148,38 @@ export class UsersService {
       hidden: JsonObject | undefined,
     ) => { columns: UserColumns; doc: JsonObject } | null,
   ): Promise<UserResponse> {
-    const { row, groups } = await this.unitOfWork.run(
-      tenant.id,
-      async (tx) => {
-        const users = this.repository(tx);
-        const current = await this.locked(users, id, options.ifMatch, {
-          withGroups: this.wantsGroups(tenant, options),
-        });
-        const { visible, hidden } = this.split(tenant, patchable(current));
-        const changed = next(current, visible, hidden);
-        if (!changed) return { row: current, groups: this.memberships([current]) };
-        // groups is read-only (RFC 7643 §4.1.2): the memberships read with the locked row still hold.
-        const stored = {
-          ...(await users.updateAtCommit(current, changed.columns, changed.doc)),
-          groups: current.groups,
-        };
-        // Same transaction as the change (AUD-01); queued, it travels with the COMMIT (TenantTx.beforeCommit).
-        await this.audit.record(tx, { action, ...this.subject(stored, current) });
-        return { row: stored, groups: this.memberships([stored]) };
-      },
-      { opensWithFirstStatement: true },
-    );
+    const { row, groups } = await this.db.write(tenant.id, async (tx) => {
+      const users = this.repository(tx);
+      const current = await this.locked(users, id, options.ifMatch, {
+        withGroups: this.wantsGroups(tenant, options),
+      });
+      const { visible, hidden } = this.split(tenant, patchable(current));
+      const changed = next(current, visible, hidden);
+      if (!changed) return { row: current, groups: this.memberships([current]) };
+      // groups is read-only (RFC 7643 §4.1.2): the memberships read with the locked row still hold.
+      const stored = { ...users.updateLater(current, changed.columns, changed.doc), groups: current.groups };
+      // Same transaction as the change (AUD-01); deferred, it travels with the COMMIT.
+      await this.audit.record(tx, { action, ...this.subject(stored, current) });
+      return { row: stored, groups: this.memberships([stored]) };
+    });
     return this.respond(tenant, row, options, groups);
   }
 
   async remove(tenant: Tenant, id: string, ifMatch?: string): Promise<void> {
     assertResourceId(id, USER);
-    await this.unitOfWork.run(
-      tenant.id,
-      async (tx) => {
-        const users = this.repository(tx);
-        const current = await this.locked(users, id, ifMatch, { forDelete: true });
-        await users.deleteAtCommit(id);
-        await this.audit.record(tx, { action: 'user.delete', ...this.subject(current) });
-      },
-      { opensWithFirstStatement: true },
-    );
+    await this.db.write(tenant.id, async (tx) => {
+      const users = this.repository(tx);
+      const current = await this.locked(users, id, ifMatch, { forDelete: true });
+      users.deleteLater(id);
+      await this.audit.record(tx, { action: 'user.delete', ...this.subject(current) });
+    });
   }
 
   /**
-   * The user to change, locked (REL-CONC-02, UsersRepository.lock) and checked against If-Match (RFC 7644 §3.14);
-   * the first statement of its run (opensWithFirstStatement).
+   * The user to change, locked (REL-CONC-02, UsersRepository.lock) and checked against If-Match (RFC 7644 §3.14).
    */
   private async locked(
-    users: UsersRepository,
+    users: UsersRepository<WriteTx>,
     id: string,
     ifMatch: string | undefined,
     options: { withGroups?: boolean; forDelete?: boolean } = {},
@@ -213,7 +190,7 @@ export class UsersService {
     return current;
   }
 
-  private repository(tx: TenantTx): UsersRepository {
+  private repository<Tx extends Statements>(tx: Tx): UsersRepository<Tx> {
     return new UsersRepository(tx, this.registries.customUserUrn);
   }
 

@@ -6,7 +6,7 @@ import { AuditSealer } from '../../src/audit/audit-sealer';
 import { AuditService } from '../../src/audit/audit.service';
 import { HttpAdminOperations } from '../../src/cli/admin-operations';
 import { RequestFailureRecorder } from '../../src/audit/request-failures';
-import { UnitOfWork } from '../../src/database/unit-of-work';
+import { TenantDatabase } from '../../src/database/tenant-database';
 import {
   admin,
   createTestApp,
@@ -166,10 +166,10 @@ describe('audit staff API and failed SCIM requests (issue #6)', () => {
 
   it('filters and pages newest first, every event exactly once while new ones arrive', async () => {
     const kund = await tenant();
-    const uow = app.get(UnitOfWork);
+    const uow = app.get(TenantDatabase);
     const audit = app.get(AuditService);
     const write = (i: number) =>
-      uow.run(kund.id, (tx) =>
+      uow.write(kund.id, (tx) =>
         audit.record(tx, {
           action: 'user.create',
           resourceType: 'User',

@@ -6,7 +6,7 @@ import { AuditRetentionJob } from '../../src/audit/audit-retention.job';
 import { AuditSealer } from '../../src/audit/audit-sealer';
 import { AuditService } from '../../src/audit/audit.service';
 import type { AuditOutcome } from '../../src/audit/audit.types';
-import { TenantTx, UnitOfWork } from '../../src/database/unit-of-work';
+import { TenantDatabase } from '../../src/database/tenant-database';
 import { admin, createTestApp, givenStaffToken, givenTenant, GivenTenant } from '../support/app';
 import { asOwner, ownerQuery } from '../support/database';
 
@@ -17,14 +17,14 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
   let app: NestExpressApplication;
   let db: DataSource;
   let audit: AuditService;
-  let uow: UnitOfWork;
+  let uow: TenantDatabase;
   let staff: string;
 
   beforeAll(async () => {
     app = await createTestApp();
     db = app.get(DataSource);
     audit = app.get(AuditService);
-    uow = app.get(UnitOfWork);
+    uow = app.get(TenantDatabase);
     staff = await givenStaffToken(app, 'chain-staff');
   });
   afterAll(() => app.close());
@@ -59,8 +59,10 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
   it('leaves neither change nor event when the work fails after the audit insert (AUD-01)', async () => {
     const kund = await givenTenant(app);
     await expect(
-      uow.run(kund.id, async (tx) => {
-        await tx.manager.query(`UPDATE tenants SET display_name = 'changed' WHERE id = $1`, [kund.id]);
+      uow.write(kund.id, async (tx) => {
+        await (
+          await tx.entityManager()
+        ).query(`UPDATE tenants SET display_name = 'changed' WHERE id = $1`, [kund.id]);
         await audit.record(tx, { action: 'tenant.update', resourceType: 'Tenant', resourceId: kund.id });
         throw new Error('boom after the audit insert');
       }),
@@ -77,8 +79,10 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
   it('leaves the change undone when the audit insert fails (AUD-01)', async () => {
     const kund = await givenTenant(app);
     await expect(
-      uow.run(kund.id, async (tx) => {
-        await tx.manager.query(`UPDATE tenants SET display_name = 'changed' WHERE id = $1`, [kund.id]);
+      uow.write(kund.id, async (tx) => {
+        await (
+          await tx.entityManager()
+        ).query(`UPDATE tenants SET display_name = 'changed' WHERE id = $1`, [kund.id]);
         // The table's CHECK refuses this outcome, so the audit insert itself fails.
         await audit.record(tx, { action: 'tenant.update', outcome: 'bogus' as AuditOutcome });
       }),
@@ -94,7 +98,9 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
   it(`writes ${CONCURRENT} concurrent events of one tenant without gaps or forks (AUD-03)`, async () => {
     const kund = await givenTenant(app);
     await Promise.all(
-      Array.from({ length: CONCURRENT }, (_, i) => uow.run(kund.id, (tx) => audit.record(tx, userEvent(i)))),
+      Array.from({ length: CONCURRENT }, (_, i) =>
+        uow.write(kund.id, (tx) => audit.record(tx, userEvent(i))),
+      ),
     );
     expect(await seqsOf(kund)).toEqual(Array.from({ length: CONCURRENT + 2 }, (_, i) => i + 1));
     const ids = await ownerQuery<{ id: string }>(
@@ -115,23 +121,19 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
     const before = await seqsOf(kund);
     const pending = app.get(AuditPendingRepository);
     await expect(
-      app.get(UnitOfWork).run(
-        kund.id,
-        async (tx) => {
-          const { head } = await pending.lockHeadAndReadOldest(tx, 10);
-          // An id no pending row has: nothing moves, so the count differs from the links given.
-          await pending.seal(tx, [
-            {
-              id: randomUUID(),
-              seq: String(BigInt(head!.lastSeq) + 1n),
-              occurredAt: new Date().toISOString(),
-              prevHash: head!.lastHash,
-              rowHash: 'f'.repeat(64),
-            },
-          ]);
-        },
-        { opensWithFirstStatement: true },
-      ),
+      app.get(TenantDatabase).write(kund.id, async (tx) => {
+        const { head } = await pending.lockHeadAndReadOldest(tx, 10);
+        // An id no pending row has: nothing moves, so the count differs from the links given.
+        pending.seal(tx, [
+          {
+            id: randomUUID(),
+            seq: String(BigInt(head!.lastSeq) + 1n),
+            occurredAt: new Date().toISOString(),
+            prevHash: head!.lastHash,
+            rowHash: 'f'.repeat(64),
+          },
+        ]);
+      }),
     ).rejects.toThrow('Sealing 1 audit events');
     expect(await seqsOf(kund)).toEqual(before);
     expect(await audit.verify({ tenantId: kund.id })).toMatchObject({ valid: true });
@@ -139,7 +141,7 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
 
   it('detects a row changed in the database at its seq (AUD-04)', async () => {
     const kund = await givenTenant(app);
-    for (let i = 0; i < 4; i++) await uow.run(kund.id, (tx) => audit.record(tx, userEvent(i)));
+    for (let i = 0; i < 4; i++) await uow.write(kund.id, (tx) => audit.record(tx, userEvent(i)));
     await audit.seal(kund.id);
     // As the owner (a superuser in tests): the append-only trigger is switched off to forge the row.
     await asOwner(app, async (query) => {
@@ -156,7 +158,7 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
   it('refuses UPDATE and DELETE of audit rows, and TRUNCATE (AUD-02)', async () => {
     const kund = await givenTenant(app);
     await audit.seal(kund.id);
-    const asService = (sql: string) => uow.run(kund.id, (tx) => tx.query(sql, [kund.id]));
+    const asService = (sql: string) => uow.write(kund.id, (tx) => tx.query(sql, [kund.id]));
     // The service's role was never granted UPDATE or TRUNCATE on audit tables (TEN-05) ...
     await expect(
       asService(`UPDATE audit_events SET resource_name = 'x' WHERE tenant_id = $1`),
@@ -164,9 +166,9 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
     await expect(
       asService(`UPDATE staff_audit_events SET actor_name = 'x' WHERE $1::uuid IS NOT NULL`),
     ).rejects.toThrow(/permission denied/);
-    await expect(uow.run(kund.id, (tx) => tx.manager.query(`TRUNCATE audit_events`))).rejects.toThrow(
-      /permission denied/,
-    );
+    await expect(
+      uow.write(kund.id, async (tx) => (await tx.entityManager()).query(`TRUNCATE audit_events`)),
+    ).rejects.toThrow(/permission denied/);
     // ... and its DELETE, there for the retention job, still meets the trigger.
     await expect(asService(`DELETE FROM audit_events WHERE tenant_id = $1`)).rejects.toThrow(/append-only/);
     // Even the owner does.
@@ -181,7 +183,7 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
     // sealer, which moves them into the chain) meets the trigger outside sealing, and so does the owner. Each
     // statement runs on an event written in its own transaction, which rolls back.
     const pendingAsService = (sql: string) =>
-      uow.run(kund.id, async (tx) => {
+      uow.write(kund.id, async (tx) => {
         await audit.record(tx, userEvent(0));
         await tx.query(sql, [kund.id]);
       });
@@ -191,9 +193,9 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
     await expect(pendingAsService(`DELETE FROM audit_pending_events WHERE tenant_id = $1`)).rejects.toThrow(
       /append-only/,
     );
-    await expect(uow.run(kund.id, (tx) => tx.manager.query(`TRUNCATE audit_pending_events`))).rejects.toThrow(
-      /permission denied/,
-    );
+    await expect(
+      uow.write(kund.id, async (tx) => (await tx.entityManager()).query(`TRUNCATE audit_pending_events`)),
+    ).rejects.toThrow(/permission denied/);
     const pendingAsOwner = (sql: string) =>
       asOwner(app, async (query) => {
         await query(
@@ -248,7 +250,17 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
     // One event committed but not sealed (written outside the unit of work, so nothing seals it right away).
     await db.transaction(async (manager) => {
       await manager.query(`SET LOCAL app.tenant_id = '${kund.id}'`);
-      await audit.record(new TenantTx(kund.id, manager), userEvent(0));
+      const written: Promise<unknown>[] = [];
+      await audit.record(
+        {
+          tenantId: kund.id,
+          query: (sql, params) => manager.query(sql, params),
+          defer: (sql, params) => void written.push(manager.query(sql, params)),
+          afterCommit: () => undefined,
+        },
+        userEvent(0),
+      );
+      await Promise.all(written);
     });
     // Deleting tenants is not a service operation (its role has no DELETE on tenants): the owner does it.
     await asOwner(app, async (query) => {
@@ -266,11 +278,11 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
 
   it('deletes expired events, moves the anchor and stays verifiable (AUD-06)', async () => {
     const kund = await givenTenant(app);
-    for (let i = 0; i < 3; i++) await uow.run(kund.id, (tx) => audit.record(tx, userEvent(i)));
+    for (let i = 0; i < 3; i++) await uow.write(kund.id, (tx) => audit.record(tx, userEvent(i)));
     await sleep(30);
     const cutoff = new Date();
     await sleep(30);
-    for (let i = 3; i < 5; i++) await uow.run(kund.id, (tx) => audit.record(tx, userEvent(i)));
+    for (let i = 3; i < 5; i++) await uow.write(kund.id, (tx) => audit.record(tx, userEvent(i)));
     await audit.seal(kund.id);
 
     const purged = await app.get(AuditRetentionJob).purge(cutoff);

@@ -1,5 +1,5 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { TenantTx } from '../../src/database/unit-of-work';
+import { Session, Statement } from '../../src/database/session';
 import { createTestApp, givenTenant, GivenTenant, scim } from '../support/app';
 import { entraGroup, entraUser, memberValues, patchOp } from '../support/scim-fixtures';
 
@@ -157,14 +157,14 @@ describe('SCIM Groups: memberships, nesting, lists and HTTP rules (issue #5)', (
           .expect(204);
       }
       const statements: string[] = [];
-      const original = TenantTx.prototype.query;
-      const spy = jest.spyOn(TenantTx.prototype, 'query').mockImplementation(function (
-        this: TenantTx,
-        sql: string,
-        params: unknown[],
+      const original = Session.prototype.send;
+      const spy = jest.spyOn(Session.prototype, 'send').mockImplementation(function (
+        this: Session,
+        statement: Statement,
+        onError?: (error: unknown) => unknown,
       ) {
-        statements.push(sql);
-        return original.call(this, sql, params);
+        statements.push(statement.text);
+        return original.call(this, statement, onError);
       });
       try {
         const full = await scim(app, tenant).get('/api/scim/Groups').expect(200);

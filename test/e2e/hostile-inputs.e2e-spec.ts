@@ -7,7 +7,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { AdminService } from '../../src/admin/admin.service';
 import { RequestFailureRecorder } from '../../src/audit/request-failures';
-import { UnitOfWork } from '../../src/database/unit-of-work';
+import { TenantDatabase } from '../../src/database/tenant-database';
 import type { ScimType } from '../../src/scim-core/errors/scim-error';
 import { createTestApp, givenTenant, GivenTenant, SCIM_ERROR_SCHEMA } from '../support/app';
 import {
@@ -160,9 +160,9 @@ async function getUser(f: Fixtures, id: string): Promise<Record<string, unknown>
   return res.body as Record<string, unknown>;
 }
 
-/** Everything a request could have written for a tenant, reduced to a comparable value (RLS-safe: via UnitOfWork). */
+/** Everything a request could have written for a tenant, reduced to a comparable value (RLS-safe: in the tenant's own transaction). */
 function fingerprint(tenantId: string): Promise<unknown> {
-  return app.get(UnitOfWork).run(tenantId, (tx) =>
+  return app.get(TenantDatabase).read(tenantId, (tx) =>
     tx.query(
       `SELECT
         (SELECT count(*)::int FROM scim_users WHERE tenant_id = $1) AS users,

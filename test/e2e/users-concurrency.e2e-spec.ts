@@ -1,5 +1,5 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { UnitOfWork } from '../../src/database/unit-of-work';
+import { TenantDatabase } from '../../src/database/tenant-database';
 import { SchemaRegistryService } from '../../src/scim/schema-registry.service';
 import { UsersRepository } from '../../src/users/users.repository';
 import { createTestApp, givenTenant, scim } from '../support/app';
@@ -77,15 +77,11 @@ describe('SCIM Users under concurrency (issue #4, REL-IDEM-01, REL-CONC-02)', ()
       let locked = () => {};
       const isLocked = new Promise<void>((resolve) => (locked = resolve));
       // The user's lock as a PATCH or PUT takes it, held open.
-      const change = app.get(UnitOfWork).run(
-        kund.id,
-        async (tx) => {
-          await new UsersRepository(tx, app.get(SchemaRegistryService).customUserUrn).lock(user.id);
-          locked();
-          await held;
-        },
-        { opensWithFirstStatement: true },
-      );
+      const change = app.get(TenantDatabase).write(kund.id, async (tx) => {
+        await new UsersRepository(tx, app.get(SchemaRegistryService).customUserUrn).lock(user.id);
+        locked();
+        await held;
+      });
       try {
         await isLocked;
         // The membership's foreign-key check takes FOR KEY SHARE on the user: it must not wait for the change.

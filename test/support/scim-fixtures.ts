@@ -1,7 +1,7 @@
 // Request bodies as Microsoft Entra sends them (ENTRA.md E4, E7–E11), for e2e tests.
 import type { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { UnitOfWork } from '../../src/database/unit-of-work';
+import { TenantDatabase } from '../../src/database/tenant-database';
 
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 export const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -74,7 +74,7 @@ export function memberValues(ids: string[]): { $ref: null; value: string }[] {
  */
 export async function seedUsers(app: INestApplication, tenantId: string, count: number): Promise<string[]> {
   // In the tenant's own transaction: the service's role only writes rows of the tenant it set (TEN-03).
-  const rows = await app.get(UnitOfWork).run(tenantId, (tx) =>
+  const rows = await app.get(TenantDatabase).write(tenantId, (tx) =>
     tx.query<{ id: string }>(
       `INSERT INTO scim_users (tenant_id, id, user_name, user_name_key, doc)
        SELECT $1, gen_random_uuid(), 'seed-' || n || '-' || $2, 'seed-' || n || '-' || $2,

@@ -1,4 +1,4 @@
-import { withoutTenantFilter } from './unit-of-work';
+import { withoutTenantFilter } from './session';
 
 describe('withoutTenantFilter (SECURITY.md TEN-06, test-only)', () => {
   it.each([

@@ -1,0 +1,152 @@
+import {
+  compileFilter,
+  FilterStorage,
+  isPreparableLookup,
+  ListParams,
+  pageWithTotal,
+  ResolvedAttribute,
+} from '../scim-core';
+import { ErrorMapper, StatementOptions } from './session';
+import type { Statements, WriteTx } from './tenant-database';
+
+/**
+ * The first-class columns of a resource table, declared once: the property of the row object the service passes, the
+ * SQL column, and the cast its parameter needs. INSERT column lists, UPDATE assignments and parameter values are
+ * derived from it, so a new column is one line here plus its migration.
+ */
+export type ColumnList<K extends string> = readonly { key: K; column: string; cast?: string }[];
+
+/** SQL derived from a ColumnList, with parameters numbered from `first`. */
+export function columnSql<K extends string>(columns: ColumnList<K>, first: number) {
+  const placeholder = (i: number) => `$${first + i}${columns[i].cast ? `::${columns[i].cast}` : ''}`;
+  return {
+    names: columns.map((c) => c.column).join(', '),
+    placeholders: columns.map((_c, i) => placeholder(i)).join(', '),
+    assignments: columns.map((c, i) => `${c.column} = ${placeholder(i)}`).join(', '),
+    values: (row: Record<K, unknown>) => columns.map((c) => row[c.key]),
+    /** The parameter number after the columns'. */
+    next: first + columns.length,
+  };
+}
+
+/** A stored resource read with its lock for a change, and the transaction's time (what its UPDATE writes). */
+export interface LockedRow {
+  id: string;
+  created: Date;
+  version: number;
+  now: Date;
+}
+
+/**
+ * The row an UPDATE of a locked resource writes, known without reading it back (the UPDATE is deferred): the new
+ * values, the same id and created, version + 1 (the row is locked) and lastModified = the time read with the lock,
+ * which the UPDATE writes as a parameter, so response and row agree to the microsecond (one clock per change).
+ */
+export function updatedRow<T extends object>(current: LockedRow, values: T) {
+  return {
+    ...values,
+    id: current.id,
+    created: current.created,
+    lastModified: current.now,
+    version: current.version + 1,
+  };
+}
+
+/** How a resource table is listed (RFC 7644 §3.4.2): its SELECT, filter storage and sort expression. */
+export interface ListShape {
+  /** `SELECT … FROM <table> <alias>`, without WHERE. */
+  select: string;
+  /** `FROM <table> <alias>` for the count. */
+  from: string;
+  /** The table's alias, whose `tenant_id` is bound to $1. */
+  alias: string;
+  storage: FilterStorage;
+  sortExpression: (attribute: ResolvedAttribute) => string;
+}
+
+/** A transaction that can defer statements: WriteTx, or OneWrite before its one statement. */
+export type Deferring = Pick<WriteTx, 'tenantId' | 'query' | 'defer'>;
+
+/**
+ * The base of the raw-SQL repositories of tenant-owned tables. It owns the tenant parameter: every statement gets the
+ * transaction's tenant id as $1 and filters on it (STYLE.md §4, docs/SCALE.md: router queries on Citus), so the
+ * repository's own parameters start at $2. Row-level security checks the same thing in the database.
+ */
+export abstract class TenantRepository<Tx extends Statements = Statements> {
+  constructor(protected readonly tx: Tx) {}
+
+  /** A statement with the tenant id as $1 and `params` from $2. */
+  protected query<T>(sql: string, params: unknown[], options?: StatementOptions): Promise<T[]> {
+    return this.tx.query<T>(sql, [this.tx.tenantId, ...params], options);
+  }
+
+  /**
+   * A deferred statement (WriteTx.defer) with the tenant id as $1. Only a repository built on a writing transaction
+   * can call it: the `this` type refuses one built on a ReadTx at compile time.
+   */
+  protected defer(
+    this: TenantRepository<Deferring>,
+    sql: string,
+    params: unknown[],
+    options: StatementOptions & { onError?: ErrorMapper } = {},
+  ): void {
+    this.tx.defer(sql, [this.tx.tenantId, ...params], options);
+  }
+
+  /** A statement that fails with `mapError`'s error (uniqueness, references) instead of the database's. */
+  protected async queryMapped<T>(
+    sql: string,
+    params: unknown[],
+    mapError: ErrorMapper,
+    options?: StatementOptions,
+  ): Promise<T[]> {
+    try {
+      return await this.query<T>(sql, params, options);
+    } catch (error) {
+      throw mapError(error);
+    }
+  }
+
+  /**
+   * One page of rows matching the filter, in a stable order, and the total (RFC 7644 §3.4.2). `hints` are extra
+   * index-backed conditions (their parameters pushed through `param`); a `uniqueLookup` (isUniqueLookup) is one
+   * statement, prepared when it is one comparison.
+   */
+  protected async listPage<Row>(
+    shape: ListShape,
+    params: ListParams,
+    options: {
+      uniqueLookup?: boolean;
+      hints?: (param: (value: unknown) => string) => string[];
+    } = {},
+  ): Promise<{ total: number; rows: Row[] }> {
+    const { alias } = shape;
+    const where = params.filter ? compileFilter(params.filter, shape.storage, { firstParam: 2 }) : null;
+    const filterParams = [...(where?.params ?? [])];
+    const param = (value: unknown) => `$${filterParams.push(value) + 1}`;
+    const hints = params.filter ? (options.hints?.(param) ?? []) : [];
+    const condition = [`${alias}.tenant_id = $1`, ...hints, ...(where ? [`(${where.sql})`] : [])].join(
+      ' AND ',
+    );
+    const count = async () =>
+      (
+        await this.query<{ total: number }>(
+          `SELECT count(*)::int AS total ${shape.from} WHERE ${condition}`,
+          filterParams,
+        )
+      )[0].total;
+    const direction = params.sortOrder === 'descending' ? 'DESC' : 'ASC';
+    const stable = `${alias}.created, ${alias}.id`;
+    const order = params.sortBy
+      ? `${shape.sortExpression(params.sortBy)} ${direction} NULLS LAST, ${stable}`
+      : stable;
+    const next = filterParams.length + 2;
+    const page = () =>
+      this.query<Row>(
+        `${shape.select} WHERE ${condition} ORDER BY ${order} LIMIT $${next} OFFSET $${next + 1}`,
+        [...filterParams, params.count, params.startIndex - 1],
+        { prepared: isPreparableLookup(params, options.uniqueLookup === true) },
+      );
+    return pageWithTotal(params, page, count, options.uniqueLookup);
+  }
+}
