@@ -122,7 +122,8 @@ export async function distribute(
     await sql.query('COMMIT');
     return { citus: true, changes };
   } catch (error) {
-    await sql.query('ROLLBACK');
+    // A broken connection ends the transaction by itself; the error to report is the first one.
+    await sql.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
 }
