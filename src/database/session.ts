@@ -90,6 +90,11 @@ export class Session {
     this.send(statement, onError).catch(() => undefined);
   }
 
+  /** Settles once every statement sent so far has answered, whatever the answers were. */
+  settled(): Promise<void> {
+    return this.tail.then(() => undefined);
+  }
+
   /** Waits until every statement sent so far has answered; throws the first failure of the transaction, if any. */
   async drain(): Promise<void> {
     await this.tail;

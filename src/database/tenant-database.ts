@@ -137,6 +137,9 @@ export class TenantDatabase {
         await session.send({ text: 'ROLLBACK', params: [] }).catch(() => undefined);
       throw error;
     } finally {
+      // Nothing of this transaction may reach the next borrower's: without pipelining, statements of a work that
+      // failed before awaiting them may still be queued in the session.
+      await session.settled();
       await runner.release();
     }
   }

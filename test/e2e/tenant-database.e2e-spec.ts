@@ -523,46 +523,43 @@ function behaviour(env: Record<string, string>) {
       expect(await outside(one)).toEqual(CLEAN);
     });
 
-    // Known to fail without pipelining (DB_PIPELINE=false, and the embedded database, which never pipelines): the
-    // operation gives its connection back while the statement and its COMMIT still wait in its session, so they run
-    // inside the next operation's transaction, which then commits in part. Turn `it.failing` into `it` once fixed.
-    (EMBEDDED || env.DB_PIPELINE === 'false' ? it.failing : it)(
-      'gives the connection to the next operation only after the statement and COMMIT of a refused readOne or writeOne',
-      async () => {
-        const [kund, next] = [await givenTenant(one), await givenTenant(one)];
-        const db = one.get(TenantDatabase);
-        const outcome = (operation: Promise<unknown>) =>
-          operation.then(
-            () => 'resolved',
-            (error: Error) => error.message,
-          );
-        // Works that fail right after making their statement, without awaiting it; then another tenant's write that
-        // fails, and so must store nothing (REL-FAIL-01). One connection: each waits for the one before.
-        const outcomes = Promise.all([
-          outcome(db.readOne(kund.id, (tx) => Promise.all([stateOf(tx), stateOf(tx)]))),
-          outcome(
-            db.writeOne(kund.id, async (tx) => {
-              const rows = insertUser(tx, 'made');
-              // Nothing awaits it once the work has failed; its own outcome is checked through the stored rows.
-              rows.catch(() => undefined);
-              deferUser(tx, 'deferred too late');
-              return rows;
-            }),
-          ),
-          outcome(
-            db.write(next.id, async (tx) => {
-              await insertUser(tx, 'first of the next');
-              await insertUser(tx, 'second of the next');
-              throw new Error('the next operation fails');
-            }),
-          ),
-        ]);
-        expect(await outcomes).toEqual([ONE_STATEMENT, DEFERRED_TOO_LATE, 'the next operation fails']);
-        expect(await storedNames(one, next.id)).toEqual([]);
-        expect(await storedNames(one, kund.id)).toEqual(['made']);
-        expect(await outside(one)).toEqual(CLEAN);
-      },
-    );
+    // Without pipelining (DB_PIPELINE=false, and the embedded database) a refused operation's statement and COMMIT
+    // may still wait in its session: the connection goes back only once they have answered, or they would run inside
+    // the next operation's transaction, which would then commit in part (REL-FAIL-01).
+    it('gives the connection to the next operation only after the statement and COMMIT of a refused readOne or writeOne', async () => {
+      const [kund, next] = [await givenTenant(one), await givenTenant(one)];
+      const db = one.get(TenantDatabase);
+      const outcome = (operation: Promise<unknown>) =>
+        operation.then(
+          () => 'resolved',
+          (error: Error) => error.message,
+        );
+      // Works that fail right after making their statement, without awaiting it; then another tenant's write that
+      // fails, and so must store nothing (REL-FAIL-01). One connection: each waits for the one before.
+      const outcomes = Promise.all([
+        outcome(db.readOne(kund.id, (tx) => Promise.all([stateOf(tx), stateOf(tx)]))),
+        outcome(
+          db.writeOne(kund.id, async (tx) => {
+            const rows = insertUser(tx, 'made');
+            // Nothing awaits it once the work has failed; its own outcome is checked through the stored rows.
+            rows.catch(() => undefined);
+            deferUser(tx, 'deferred too late');
+            return rows;
+          }),
+        ),
+        outcome(
+          db.write(next.id, async (tx) => {
+            await insertUser(tx, 'first of the next');
+            await insertUser(tx, 'second of the next');
+            throw new Error('the next operation fails');
+          }),
+        ),
+      ]);
+      expect(await outcomes).toEqual([ONE_STATEMENT, DEFERRED_TOO_LATE, 'the next operation fails']);
+      expect(await storedNames(one, next.id)).toEqual([]);
+      expect(await storedNames(one, kund.id)).toEqual(['made']);
+      expect(await outside(one)).toEqual(CLEAN);
+    });
   });
 
   // The embedded database has one connection: a transaction cannot commit while the snapshot's is open.
