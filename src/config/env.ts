@@ -67,7 +67,7 @@ export class Env {
   DB_ROLE_CHECK: 'strict' | 'warn' = 'strict';
 
   /**
-   * Test-only (TEN-06): the unit of work drops the repositories' `tenant_id = $1` predicates, so a test can show
+   * Test-only (TEN-06): the tenant database drops the repositories' `tenant_id = $1` predicates, so a test can show
    * that row-level security alone keeps tenants apart. Refused outside NODE_ENV=test.
    */
   @Transform(bool)
