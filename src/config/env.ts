@@ -94,6 +94,16 @@ export class Env {
   DB_PIPELINE: boolean = true;
 
   /**
+   * Connections, besides the pool, that one-statement reads (by id, Entra's unique lookups) share in node-postgres's
+   * pipeline mode (SharedReadConnections); they count toward the connection budget (docs/SCALE.md). 0 sends those
+   * reads through the pool like everything else.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(20)
+  DB_SHARED_READ_CONNECTIONS: number = 2;
+
+  /**
    * A pooled connection is closed after this long and replaced. This bounds how long a prepared statement keeps a
    * generic plan made while its tables were nearly empty (PostgreSQL keeps it until the next ANALYZE, and a fresh
    * deployment starts empty). 0: connections live for ever.

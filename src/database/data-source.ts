@@ -1,6 +1,7 @@
 import { DataSourceOptions } from 'typeorm';
 import { join } from 'node:path';
 import { Env } from '../config/env';
+import { coalescingSocket } from './coalescing-socket';
 import { embeddedPoolClass } from './embedded-postgres';
 import { SnakeNamingStrategy } from './naming.strategy';
 import { ENTITIES } from './entities';
@@ -25,6 +26,31 @@ type DatabaseEnv = Pick<
 /** How much longer than statement_timeout the driver waits for an answer before it gives up on the server. */
 const QUERY_TIMEOUT_MARGIN_MS = 5000;
 
+/**
+ * node-postgres's options for every connection the service opens to a real PostgreSQL: the pool's (through TypeORM's
+ * `extra`) and the shared read connections' (SharedReadConnections). Public client options only.
+ */
+export function connectionOptions(env: DatabaseEnv) {
+  return {
+    // A request waits at most this long for a pooled connection, then gets 503 (REL-RATE-05, REL-FAIL-01).
+    connectionTimeoutMillis: 5000,
+    // statement_timeout is enforced by the server, which is no help when the server cannot be heard (a network
+    // partition drops packets without a reset): the driver then gives up on its own, a little later, so a
+    // request never waits unboundedly (issue #7 "never a hang beyond a bounded wait"). Keep-alive probes notice
+    // a dead peer on idle pooled connections.
+    query_timeout: env.DB_STATEMENT_TIMEOUT_MS + QUERY_TIMEOUT_MARGIN_MS,
+    keepAlive: true,
+    // node-postgres's public pipeline mode (TenantDatabase, session.ts): statements are written without waiting
+    // for the answers before them; a connection whose answer times out is destroyed, so the pool drops it.
+    pipeline: env.DB_PIPELINE,
+    // One system call for the messages written in one turn of the event loop (coalescing-socket.ts).
+    stream: coalescingSocket,
+    // No statement runs, and no transaction idles, long enough to hold a request past Entra's 60 s timeout
+    // or to pin locks and connections (SECURITY.md REL-LIM-05).
+    options: `-c statement_timeout=${env.DB_STATEMENT_TIMEOUT_MS} -c idle_in_transaction_session_timeout=${env.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS}`,
+  };
+}
+
 export function dataSourceOptions(env: DatabaseEnv): DataSourceOptions {
   const common = {
     type: 'postgres' as const,
@@ -46,23 +72,7 @@ export function dataSourceOptions(env: DatabaseEnv): DataSourceOptions {
       url: env.DATABASE_URL,
       poolSize: env.DB_POOL_SIZE,
       migrationsRun: false,
-      extra: {
-        // A request waits at most this long for a pooled connection, then gets 503 (REL-RATE-05, REL-FAIL-01).
-        connectionTimeoutMillis: 5000,
-        // statement_timeout is enforced by the server, which is no help when the server cannot be heard (a network
-        // partition drops packets without a reset): the driver then gives up on its own, a little later, so a
-        // request never waits unboundedly (issue #7 "never a hang beyond a bounded wait"). Keep-alive probes notice
-        // a dead peer on idle pooled connections.
-        query_timeout: env.DB_STATEMENT_TIMEOUT_MS + QUERY_TIMEOUT_MARGIN_MS,
-        keepAlive: true,
-        // node-postgres's public pipeline mode (TenantDatabase, session.ts): statements are written without waiting
-        // for the answers before them; a connection whose answer times out is destroyed, so the pool drops it.
-        pipeline: env.DB_PIPELINE,
-        maxLifetimeSeconds: env.DB_CONNECTION_MAX_LIFETIME_SECONDS,
-        // No statement runs, and no transaction idles, long enough to hold a request past Entra's 60 s timeout
-        // (ENTRA.md E23) or to pin locks and connections (SECURITY.md REL-LIM-05).
-        options: `-c statement_timeout=${env.DB_STATEMENT_TIMEOUT_MS} -c idle_in_transaction_session_timeout=${env.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS}`,
-      },
+      extra: { ...connectionOptions(env), maxLifetimeSeconds: env.DB_CONNECTION_MAX_LIFETIME_SECONDS },
     };
   }
   const Pool = embeddedPoolClass({ dataDir: env.DATA_DIR });

@@ -5,6 +5,7 @@ import { SERVICE_ROLE } from '../../migrations/1764400000013-CreateServiceRole';
 import { Env } from '../config/env';
 import { dataSourceOptions, isEmbedded } from './data-source';
 import { DatabaseRoleCheck } from './role-check';
+import { SharedReadConnections } from './shared-read-connections';
 import { TenantDatabase } from './tenant-database';
 
 /**
@@ -30,7 +31,7 @@ async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
       },
     }),
   ],
-  providers: [TenantDatabase, DatabaseRoleCheck],
+  providers: [TenantDatabase, DatabaseRoleCheck, SharedReadConnections],
   exports: [TenantDatabase, DatabaseRoleCheck],
 })
 export class DatabaseModule {}

@@ -51,9 +51,17 @@ export function withoutTenantFilter(sql: string): string {
   return sql.replace(/\b(?:[a-z_][a-z0-9_]*\.)?tenant_id = \$1(?!\d)/gi, '($1::uuid IS NOT NULL)');
 }
 
+/** Names of prepared statements by text: only fixed SQL is prepared, a few dozen texts. */
+const preparedNames = new Map<string, string>();
+
 /** A statement's name when prepared: derived from its text, so every connection and process agrees. */
 function preparedName(text: string): string {
-  return `scim_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+  let name = preparedNames.get(text);
+  if (name === undefined) {
+    name = `scim_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    preparedNames.set(text, name);
+  }
+  return name;
 }
 
 /**

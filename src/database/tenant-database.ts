@@ -7,6 +7,7 @@ import { isUuid } from '../common/uuid';
 import { Env } from '../config/env';
 import { isConnectionLost, sqlStateOf } from './database-errors';
 import { ErrorMapper, QueryClient, Session, Statement, StatementOptions } from './session';
+import { SharedReadConnections } from './shared-read-connections';
 
 /** What a repository needs of any tenant transaction: its tenant and statements. */
 export type Statements = Pick<ReadTx, 'tenantId' | 'query'>;
@@ -68,7 +69,8 @@ const MAX_ATTEMPTS = 3;
  * contains a SET to every worker).
  *
  * - `read`: a READ ONLY transaction of any number of statements;
- * - `readOne`: one read statement, BEGIN, SET LOCAL, the statement and COMMIT in one round trip;
+ * - `readOne`: one read statement, BEGIN, SET LOCAL, the statement and COMMIT in one round trip, on a shared pipelined
+ *   connection when there are any (SharedReadConnections);
  * - `write`: a transaction that changes rows, retried as a whole on serialization failures and deadlocks;
  * - `writeOne`: deferred statements and one awaited statement, COMMIT in the same round trip (a create);
  * - `snapshot`: READ ONLY on one REPEATABLE READ snapshot (verifying an audit chain while writers carry on).
@@ -78,14 +80,22 @@ export class TenantDatabase {
   constructor(
     private readonly dataSource: DataSource,
     private readonly env: Env,
+    private readonly shared: SharedReadConnections,
   ) {}
 
   read<T>(tenantId: string, work: (tx: ReadTx) => Promise<T>): Promise<T> {
     return this.run(tenantId, READ, work);
   }
 
-  readOne<T>(tenantId: string, work: (tx: OneRead) => Promise<T>): Promise<T> {
-    return this.run(tenantId, READ_ONE, work);
+  async readOne<T>(tenantId: string, work: (tx: OneRead) => Promise<T>): Promise<T> {
+    if (!this.shared.enabled) return this.run(tenantId, READ_ONE, work);
+    try {
+      return await this.run(tenantId, READ_ONE, work, this.shared.client());
+    } catch (error) {
+      // The shared connection was lost with this read on it: a read is harmless to repeat, on the pool.
+      if (!isConnectionLost(error)) throw error;
+      return this.run(tenantId, READ_ONE, work);
+    }
   }
 
   write<T>(tenantId: string, work: (tx: WriteTx) => Promise<T>): Promise<T> {
@@ -100,11 +110,16 @@ export class TenantDatabase {
     return this.run(tenantId, SNAPSHOT, work);
   }
 
-  private async run<T>(tenantId: string, kind: Kind, work: (tx: Transaction) => Promise<T>): Promise<T> {
+  private async run<T>(
+    tenantId: string,
+    kind: Kind,
+    work: (tx: Transaction) => Promise<T>,
+    shared?: QueryClient,
+  ): Promise<T> {
     if (!isUuid(tenantId)) throw new Error('A tenant transaction needs a tenant uuid');
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.once(tenantId, kind, work);
+        return await this.once(tenantId, kind, work, shared);
       } catch (error) {
         const state = sqlStateOf(error);
         if (attempt >= MAX_ATTEMPTS || state === undefined || !RETRYABLE.has(state)) throw error;
@@ -113,12 +128,18 @@ export class TenantDatabase {
     }
   }
 
-  private async once<T>(tenantId: string, kind: Kind, work: (tx: Transaction) => Promise<T>): Promise<T> {
-    const runner = this.dataSource.createQueryRunner();
-    const client = (await runner.connect()) as QueryClient;
+  /** One attempt, on a pooled connection, or on a `shared` one (which is never released: it is not leased). */
+  private async once<T>(
+    tenantId: string,
+    kind: Kind,
+    work: (tx: Transaction) => Promise<T>,
+    shared?: QueryClient,
+  ): Promise<T> {
+    const runner = shared ? undefined : this.dataSource.createQueryRunner();
+    const client = shared ?? ((await runner!.connect()) as QueryClient);
     const session = new Session(client, {
       // Pipelines only on node-postgres; the embedded database answers one statement at a time.
-      pipelined: !this.env.embedded && this.env.DB_PIPELINE,
+      pipelined: shared !== undefined || (!this.env.embedded && this.env.DB_PIPELINE),
       prepared: !this.env.embedded && this.env.DB_PREPARED_STATEMENTS,
       tenantFilter: !this.env.TEST_DISABLE_TENANT_FILTER,
     });
@@ -140,7 +161,7 @@ export class TenantDatabase {
       // Nothing of this transaction may reach the next borrower's: without pipelining, statements of a work that
       // failed before awaiting them may still be queued in the session.
       await session.settled();
-      await runner.release();
+      await runner?.release();
     }
   }
 }
@@ -163,11 +184,13 @@ class Transaction implements WriteTx {
   constructor(
     readonly tenantId: string,
     private readonly session: Session,
-    private readonly runner: QueryRunner,
+    private readonly runner: QueryRunner | undefined,
     private readonly oneStatement: boolean,
   ) {}
 
   async entityManager(): Promise<EntityManager> {
+    // Only readOne runs without a runner, and its tx type has no entityManager.
+    if (!this.runner) throw new Error('A shared read connection has no entity manager');
     await this.session.drain();
     return this.runner.manager;
   }

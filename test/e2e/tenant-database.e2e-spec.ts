@@ -715,7 +715,7 @@ describe('TenantDatabase (SECURITY.md TEN-01, REL-FAIL-01)', () => {
       expect(sqlStateOf(error)).toBe('57014');
       expect(await storedNames(bounded, kund.id)).toEqual([]);
       // A statement timeout leaves a healthy session: rolled back, and the pool's one connection serves on.
-      expect(await db.readOne(kund.id, backendOf)).toBe(pid);
+      expect(await db.read(kund.id, backendOf)).toBe(pid);
       expect(await outside(bounded)).toEqual(CLEAN);
     });
 
@@ -742,7 +742,7 @@ describe('TenantDatabase (SECURITY.md TEN-01, REL-FAIL-01)', () => {
       );
       expect(error).toBeInstanceOf(Error);
       expect(await storedNames(bounded, kund.id)).toEqual([]);
-      const next = await db.readOne(kund.id, backendOf);
+      const next = await db.read(kund.id, backendOf);
       expect(next).not.toBe(pid);
       expect(await outside(bounded)).toEqual(CLEAN);
     });
