@@ -43,29 +43,6 @@ export function isNotModified(header: string | undefined, version: number): bool
   return tags.includes('*') || tags.some((tag) => parseEtag(tag) === version);
 }
 
-/** A stored resource read with its lock for a change, and the transaction's `now()` (what its UPDATE writes). */
-export interface LockedRow {
-  id: string;
-  created: Date;
-  version: number;
-  now: Date;
-}
-
-/**
- * The row an UPDATE of a locked resource writes, known without reading it back (the UPDATE travels with the
- * COMMIT, issue #8): the new values, the same id and created, version + 1 (the row is locked) and lastModified =
- * the transaction's now(), which the UPDATE sets and the lock read.
- */
-export function updatedRow<T extends object>(current: LockedRow, values: T) {
-  return {
-    ...values,
-    id: current.id,
-    created: current.created,
-    lastModified: current.now,
-    version: current.version + 1,
-  };
-}
-
 /** A resource as sent to the client, with the version its ETag carries and its location. */
 export interface ResourceResponse {
   resource: ScimResource;

@@ -7,6 +7,7 @@ import request from 'supertest';
 import { createTestApp, givenTenant, GivenTenant, SCIM_ERROR_SCHEMA, scim } from '../support/app';
 import { EMBEDDED } from '../support/database';
 import { entraGroup, memberValues, patchOp, seedUsers } from '../support/scim-fixtures';
+import { splice } from '../support/wire-proxy';
 
 /**
  * A TCP proxy in front of PostgreSQL that a test can cut (every connection dropped, new ones refused: a database
@@ -25,19 +26,7 @@ class DatabaseProxy {
         client.on('error', () => undefined);
         return client.pause();
       }
-      const upstream = net.connect(this.target.port, this.target.host);
-      for (const [from, to] of [
-        [client, upstream],
-        [upstream, client],
-      ]) {
-        this.sockets.add(from);
-        from.pipe(to);
-        from.on('error', () => to.destroy());
-        from.on('close', () => {
-          this.sockets.delete(from);
-          to.destroy();
-        });
-      }
+      splice(client, net.connect(this.target.port, this.target.host), this.sockets);
     });
   }
 

@@ -161,17 +161,22 @@ export class WireProxy {
     );
     const upstream = net.connect(this.target.port, this.target.host);
     client.on('data', (chunk: Buffer) => parser.push(chunk));
-    for (const [from, to] of [
-      [client, upstream],
-      [upstream, client],
-    ]) {
-      this.sockets.add(from);
-      from.pipe(to);
-      from.on('error', () => to.destroy());
-      from.on('close', () => {
-        this.sockets.delete(from);
-        to.destroy();
-      });
-    }
+    splice(client, upstream, this.sockets);
+  }
+}
+
+/** Pipes two sockets into each other; either one's end or error ends both. `open` holds them while they live. */
+export function splice(client: net.Socket, upstream: net.Socket, open: Set<net.Socket>): void {
+  for (const [from, to] of [
+    [client, upstream],
+    [upstream, client],
+  ]) {
+    open.add(from);
+    from.pipe(to);
+    from.on('error', () => to.destroy());
+    from.on('close', () => {
+      open.delete(from);
+      to.destroy();
+    });
   }
 }
