@@ -12,7 +12,7 @@ export function coalescingSocket(): Socket {
   const socket = new Socket();
   const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
   let held = false;
-  socket.write = ((...args: unknown[]) => {
+  socket.write = (...args: unknown[]) => {
     if (!held) {
       held = true;
       socket.cork();
@@ -22,6 +22,6 @@ export function coalescingSocket(): Socket {
       });
     }
     return write(...args);
-  });
+  };
   return socket;
 }

@@ -38,4 +38,18 @@ describe('unique violations, also of a Citus shard (docs/SCALE.md)', () => {
     expect(sqlStateOf(violation('tenants_slug_key_102008'))).toBe('23505');
     expect(isUniqueViolation(violation('tenants_slug_key_102008'), 'tenants_slug_key')).toBe(true);
   });
+
+  it('reads the constraint from the message when Citus relays a worker error without the field', () => {
+    const relayed = Object.assign(
+      new Error('duplicate key value violates unique constraint "scim_users_user_name_key_102013"'),
+      {
+        severity: 'ERROR',
+        code: '23505',
+        constraint: undefined,
+        where: 'while executing command on 127.0.0.1:9701',
+      },
+    );
+    expect(isUniqueViolation(relayed, 'scim_users_user_name_key')).toBe(true);
+    expect(isUniqueViolation(relayed, 'scim_groups_display_name_key')).toBe(false);
+  });
 });

@@ -26,12 +26,21 @@ export function isConstraint(reported: string | undefined, constraint: string): 
   return reported.length === constraint.length || /^_\d+$/.test(reported.slice(constraint.length));
 }
 
+/**
+ * The constraint a violation names: the error's own field, or, when Citus relays a worker's error (which carries the
+ * message but not the field), the name quoted in the message.
+ */
+function constraintOf(fields: PgErrorFields, error: unknown): string | undefined {
+  if (fields.constraint) return fields.constraint;
+  const message = error instanceof Error ? error.message : '';
+  return /constraint "([^"]+)"/.exec(message)?.[1];
+}
+
 /** SQLSTATE 23505 on the given unique index or constraint (or any, if none is named). */
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
   const fields = fieldsOf(error);
-  return (
-    fields?.code === '23505' && (constraint === undefined || isConstraint(fields.constraint, constraint))
-  );
+  if (fields?.code !== '23505') return false;
+  return constraint === undefined || isConstraint(constraintOf(fields, error), constraint);
 }
 
 /** SQLSTATE of a failed query, if it is one. */

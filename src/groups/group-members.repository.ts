@@ -116,8 +116,8 @@ export class GroupMembersRepository extends TenantRepository {
        CROSS JOIN LATERAL (
          SELECT m.group_id, m.member_id, m.member_type, COALESCE(u.display_name, u.user_name, c.display_name) AS display
          FROM scim_group_members m
-         LEFT JOIN scim_users u ON u.tenant_id = $1 AND u.id = m.user_id
-         LEFT JOIN scim_groups c ON c.tenant_id = $1 AND c.id = m.child_group_id
+         LEFT JOIN scim_users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id
+         LEFT JOIN scim_groups c ON c.tenant_id = m.tenant_id AND c.id = m.child_group_id
          WHERE m.tenant_id = $1 AND m.group_id = p.id
          ORDER BY m.member_id
          LIMIT $3

@@ -26,7 +26,7 @@ const MEMBERS: JoinStorage = {
     type: column('m.member_type', 'string', true),
   },
   exists: (condition) =>
-    `EXISTS (SELECT 1 FROM scim_group_members m WHERE m.tenant_id = $1 AND m.group_id = g.id AND ${condition})`,
+    `EXISTS (SELECT 1 FROM scim_group_members m WHERE m.tenant_id = $1 AND m.tenant_id = g.tenant_id AND m.group_id = g.id AND ${condition})`,
 };
 
 export const GROUP_FILTER_STORAGE: FilterStorage = {

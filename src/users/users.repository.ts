@@ -82,7 +82,7 @@ const SELECT = `SELECT ${COLUMNS} FROM scim_users u`;
  */
 const GROUPS = `coalesce((SELECT json_agg(json_build_object('userId', u.id, 'groupId', g.id, 'displayName',
     g.display_name) ORDER BY g.display_name_key, g.id)
-  FROM scim_group_members m JOIN scim_groups g ON g.id = m.group_id
+  FROM scim_group_members m JOIN scim_groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
   WHERE m.tenant_id = $1 AND m.user_id = u.id AND g.tenant_id = $1), '[]') AS groups`;
 const selectOf = (withGroups = false) =>
   withGroups ? `SELECT ${COLUMNS}, ${GROUPS} FROM scim_users u` : SELECT;
