@@ -1,4 +1,5 @@
 import {
+  ColumnStorage,
   compileFilter,
   FilterStorage,
   isPreparableLookup,
@@ -10,11 +11,37 @@ import { ErrorMapper, StatementOptions } from './session';
 import type { Statements, WriteTx } from './tenant-database';
 
 /**
- * The first-class columns of a resource table, declared once: the property of the row object the service passes, the
- * SQL column, and the cast its parameter needs. INSERT column lists, UPDATE assignments and parameter values are
- * derived from it, so a new column is one line here plus its migration.
+ * One first-class column of a resource table: the property of the row object the service passes, the SQL column, the
+ * cast its parameter needs, and the SCIM attribute a filter or sort compares with it (if any).
  */
-export type ColumnList<K extends string> = readonly { key: K; column: string; cast?: string }[];
+export interface Column<K extends string> {
+  key: K;
+  column: string;
+  cast?: string;
+  filter?: Omit<ColumnStorage, 'kind' | 'sql'> & { path: string };
+}
+
+/**
+ * The columns a write sets, declared once: INSERT column lists, UPDATE assignments, parameter values (columnSql) and
+ * the filter compiler's column map (filterColumns) are derived from it, so a new column is one line plus its
+ * migration.
+ */
+export type ColumnList<K extends string> = readonly Column<K>[];
+
+/**
+ * The filter storage (scim-core's FilterStorage) of the columns that name a SCIM attribute, as `<alias>.<column>`;
+ * a uuid column is compared as text, since the filter compiler binds strings (a malformed id must not fail the cast).
+ */
+export function filterColumns(columns: ColumnList<string>, alias: string): Record<string, ColumnStorage> {
+  return Object.fromEntries(
+    columns.flatMap(({ column, cast, filter }) => {
+      if (!filter) return [];
+      const { path, ...storage } = filter;
+      const sql = `${alias}.${column}${cast === 'uuid' ? '::text' : ''}`;
+      return [[path, { kind: 'column', sql, ...storage } satisfies ColumnStorage]];
+    }),
+  );
+}
 
 /** SQL derived from a ColumnList, with parameters numbered from `first`. */
 export function columnSql<K extends string>(columns: ColumnList<K>, first: number) {

@@ -1,19 +1,45 @@
 // How Group attributes map to scim_groups / scim_group_members, for the filter compiler and sorting (issue #5).
 import { ColumnStorage, FilterStorage, JoinStorage, ResolvedAttribute, userNameKey } from '../scim-core';
 import { sortExpression } from '../scim-core/filter/filter.sort';
+import { ColumnList, filterColumns } from '../database/tenant-repository';
 
-const column = (sql: string, type: ColumnStorage['type'], caseExact: boolean, key?: ColumnStorage['key']) =>
-  ({ kind: 'column', sql, type, caseExact, ...(key ? { key } : {}) }) as const;
+const column = (sql: string, type: ColumnStorage['type'], caseExact: boolean) =>
+  ({ kind: 'column', sql, type, caseExact }) as const;
 
-export const GROUP_COLUMNS = {
-  id: column('g.id::text', 'string', true),
+/** The first-class columns derived from a resource (see the CreateScimGroups migration). */
+export interface GroupColumns {
+  displayName: string;
+  displayNameKey: string;
+  externalId: string | null;
+}
+
+/**
+ * The columns of scim_groups a write sets, declared once: GroupsRepository derives its INSERT and UPDATE from them,
+ * and the filter compiler its column map (GROUP_COLUMNS).
+ */
+export const GROUP_WRITTEN = [
+  { key: 'displayName', column: 'display_name' },
   // Index-backed: (tenant_id, display_name_key), compared through the same key function (ENTRA E16, REL-IDEM-02).
-  displayName: column('g.display_name_key', 'string', false, userNameKey),
+  {
+    key: 'displayNameKey',
+    column: 'display_name_key',
+    filter: { path: 'displayName', type: 'string', caseExact: false, key: userNameKey },
+  },
   // RFC 7643 §3.1: externalId is caseExact (index (tenant_id, external_id)).
-  externalId: column('g.external_id', 'string', true),
+  {
+    key: 'externalId',
+    column: 'external_id',
+    filter: { path: 'externalId', type: 'string', caseExact: true },
+  },
+] as const satisfies ColumnList<keyof GroupColumns>;
+
+/** SCIM attribute → SQL for filters and sorting: the written columns that name one, and what the database sets. */
+export const GROUP_COLUMNS: Readonly<Record<string, ColumnStorage>> = {
+  id: column('g.id::text', 'string', true),
+  ...filterColumns(GROUP_WRITTEN, 'g'),
   'meta.created': column('g.created', 'dateTime', true),
   'meta.lastModified': column('g.last_modified', 'dateTime', true),
-} as const satisfies Record<string, ColumnStorage>;
+};
 
 /**
  * `members` lives in its own table: `members.value eq "<id>"` ("which groups contain X") is an EXISTS over the

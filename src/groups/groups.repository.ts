@@ -2,15 +2,8 @@ import { JsonObject, ListParams, ScimError } from '../scim-core';
 import { isUniqueViolation } from '../database/database-errors';
 import { PREPARED } from '../database/session';
 import type { Statements } from '../database/tenant-database';
-import {
-  ColumnList,
-  columnSql,
-  Deferring,
-  ListShape,
-  TenantRepository,
-  updatedRow,
-} from '../database/tenant-repository';
-import { GROUP_FILTER_STORAGE, groupSortExpression } from './group-storage';
+import { columnSql, Deferring, ListShape, TenantRepository, updatedRow } from '../database/tenant-repository';
+import { GROUP_FILTER_STORAGE, GROUP_WRITTEN, GroupColumns, groupSortExpression } from './group-storage';
 
 /** A stored group: the columns the service needs plus the jsonb document (never the members). */
 export interface GroupRow {
@@ -25,21 +18,10 @@ export interface GroupRow {
 /** A group locked for a change, with the transaction's `now()`: what its UPDATE will write as lastModified. */
 export type LockedGroupRow = GroupRow & { now: Date };
 
-/** The first-class columns derived from a resource (see the CreateScimGroups migration). */
-export interface GroupColumns {
-  displayName: string;
-  displayNameKey: string;
-  externalId: string | null;
-}
+export type { GroupColumns } from './group-storage';
 
-/** The first-class columns a write sets, declared once (the CreateScimGroups migration). */
-const WRITTEN = [
-  { key: 'displayName', column: 'display_name' },
-  { key: 'displayNameKey', column: 'display_name_key' },
-  { key: 'externalId', column: 'external_id' },
-] as const satisfies ColumnList<keyof GroupColumns>;
 // $1 tenant, $2 id, the columns, then the document (and, in an UPDATE, lastModified).
-const WRITE = columnSql(WRITTEN, 3);
+const WRITE = columnSql(GROUP_WRITTEN, 3);
 
 const RETURNING = `id, display_name AS "displayName", created, last_modified AS "lastModified", version, doc`;
 const SELECT = `SELECT g.id, g.display_name AS "displayName", g.created, g.last_modified AS "lastModified",

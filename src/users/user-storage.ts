@@ -9,24 +9,79 @@ import {
   userNameKey,
 } from '../scim-core';
 import { sortExpression } from '../scim-core/filter/filter.sort';
+import { ColumnList, filterColumns } from '../database/tenant-repository';
 
-const column = (sql: string, type: ColumnStorage['type'], caseExact: boolean, key?: ColumnStorage['key']) =>
-  ({ kind: 'column', sql, type, caseExact, ...(key ? { key } : {}) }) as const;
+const column = (sql: string, type: ColumnStorage['type'], caseExact: boolean) =>
+  ({ kind: 'column', sql, type, caseExact }) as const;
 
-export const USER_COLUMNS = {
-  id: column('u.id::text', 'string', true),
+/** The first-class columns derived from a resource (see the CreateScimUsers migration). */
+export interface UserColumns {
+  userName: string;
+  userNameKey: string;
+  externalId: string | null;
+  active: boolean;
+  displayName: string | null;
+  givenName: string | null;
+  familyName: string | null;
+  email: string | null;
+  managerId: string | null;
+}
+
+/**
+ * The columns of scim_users a write sets, declared once: UsersRepository derives its INSERT and UPDATE from them, and
+ * the filter compiler its column map (USER_COLUMNS). `email_keys` and `custom_keys` are computed in SQL.
+ */
+export const USER_WRITTEN = [
+  { key: 'userName', column: 'user_name' },
   // Index-backed: (tenant_id, user_name_key), compared through the same key function (SEC-RFC-10, ENTRA E3).
-  userName: column('u.user_name_key', 'string', false, userNameKey),
+  {
+    key: 'userNameKey',
+    column: 'user_name_key',
+    filter: { path: 'userName', type: 'string', caseExact: false, key: userNameKey },
+  },
   // RFC 7643 §3.1: externalId is caseExact (index (tenant_id, external_id)).
-  externalId: column('u.external_id', 'string', true),
-  active: column('u.active', 'boolean', true),
-  displayName: column('u.display_name', 'string', false),
-  'name.givenName': column('u.given_name', 'string', false),
-  'name.familyName': column('u.family_name', 'string', false),
+  {
+    key: 'externalId',
+    column: 'external_id',
+    filter: { path: 'externalId', type: 'string', caseExact: true },
+  },
+  {
+    key: 'active',
+    column: 'active',
+    cast: 'boolean',
+    filter: { path: 'active', type: 'boolean', caseExact: true },
+  },
+  {
+    key: 'displayName',
+    column: 'display_name',
+    filter: { path: 'displayName', type: 'string', caseExact: false },
+  },
+  {
+    key: 'givenName',
+    column: 'given_name',
+    filter: { path: 'name.givenName', type: 'string', caseExact: false },
+  },
+  {
+    key: 'familyName',
+    column: 'family_name',
+    filter: { path: 'name.familyName', type: 'string', caseExact: false },
+  },
+  { key: 'email', column: 'email' },
+  {
+    key: 'managerId',
+    column: 'manager_id',
+    cast: 'uuid',
+    filter: { path: `${SCHEMA_URNS.enterpriseUser}:manager.value`, type: 'string', caseExact: true },
+  },
+] as const satisfies ColumnList<keyof UserColumns>;
+
+/** SCIM attribute → SQL for filters and sorting: the written columns that name one, and what the database sets. */
+export const USER_COLUMNS: Readonly<Record<string, ColumnStorage>> = {
+  id: column('u.id::text', 'string', true),
+  ...filterColumns(USER_WRITTEN, 'u'),
   'meta.created': column('u.created', 'dateTime', true),
   'meta.lastModified': column('u.last_modified', 'dateTime', true),
-  [`${SCHEMA_URNS.enterpriseUser}:manager.value`]: column('u.manager_id::text', 'string', true),
-} as const satisfies Record<string, ColumnStorage>;
+};
 
 export const USER_FILTER_STORAGE: FilterStorage = {
   attributes: USER_COLUMNS,

@@ -2,15 +2,15 @@ import { JsonObject, ListParams, ScimError } from '../scim-core';
 import { isUniqueViolation, sqlStateOf } from '../database/database-errors';
 import { PREPARED } from '../database/session';
 import type { Statements } from '../database/tenant-database';
+import { columnSql, Deferring, ListShape, TenantRepository, updatedRow } from '../database/tenant-repository';
 import {
-  ColumnList,
-  columnSql,
-  Deferring,
-  ListShape,
-  TenantRepository,
-  updatedRow,
-} from '../database/tenant-repository';
-import { customEqualities, emailEqualities, USER_FILTER_STORAGE, userSortExpression } from './user-storage';
+  customEqualities,
+  emailEqualities,
+  USER_FILTER_STORAGE,
+  USER_WRITTEN,
+  UserColumns,
+  userSortExpression,
+} from './user-storage';
 
 /** A stored user: the columns the service needs plus the jsonb document. */
 export interface UserRow {
@@ -35,39 +35,14 @@ export interface UserGroupRow {
   displayName: string;
 }
 
-/** The first-class columns derived from a resource (see the CreateScimUsers migration). */
-export interface UserColumns {
-  userName: string;
-  userNameKey: string;
-  externalId: string | null;
-  active: boolean;
-  displayName: string | null;
-  givenName: string | null;
-  familyName: string | null;
-  email: string | null;
-  managerId: string | null;
-}
+export type { UserColumns } from './user-storage';
 
-/**
- * The first-class columns a write sets, declared once (the CreateScimUsers migration): INSERT and UPDATE are derived
- * from it. `email_keys` and `custom_keys` are computed in SQL from the document by the IMMUTABLE functions of the
- * MakeSchemaDistributable migration, which lower-case exactly as the filter compiler does (Citus refuses
- * subqueries inside INSERT … VALUES, docs/SCALE.md).
- */
-const WRITTEN = [
-  { key: 'userName', column: 'user_name' },
-  { key: 'userNameKey', column: 'user_name_key' },
-  { key: 'externalId', column: 'external_id' },
-  { key: 'active', column: 'active', cast: 'boolean' },
-  { key: 'displayName', column: 'display_name' },
-  { key: 'givenName', column: 'given_name' },
-  { key: 'familyName', column: 'family_name' },
-  { key: 'email', column: 'email' },
-  { key: 'managerId', column: 'manager_id', cast: 'uuid' },
-] as const satisfies ColumnList<keyof UserColumns>;
+// email_keys and custom_keys are computed in SQL from the document by the IMMUTABLE functions of the
+// MakeSchemaDistributable migration, which lower-case exactly as the filter compiler does (Citus refuses
+// subqueries inside INSERT … VALUES, docs/SCALE.md).
 
 // $1 tenant, $2 id, the columns, then the document and the custom extension's URN.
-const WRITE = columnSql(WRITTEN, 3);
+const WRITE = columnSql(USER_WRITTEN, 3);
 const DOC = `$${WRITE.next}::jsonb`;
 const URN = `$${WRITE.next + 1}::text`;
 const KEYS = `scim_email_keys(${DOC}), scim_custom_keys(${DOC}, ${URN})`;
