@@ -1,4 +1,4 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { ApiKeysService, IssuedToken, TokenSummary } from '../api-keys/api-keys.service';
 import { Env } from '../config/env';
 import { AuditService } from '../audit/audit.service';
@@ -110,6 +110,7 @@ export class AdminService {
   }
 
   async issueToken(slug: string, request: TokenRequest, actor: string): Promise<IssuedTenantToken> {
+    assertFutureExpiry(request.expiresAt);
     const tenant = await this.tenants.getBySlug(slug);
     const issued = await this.apiKeys.issueForTenant(
       tenant.id,
@@ -145,6 +146,7 @@ export class AdminService {
   }
 
   createStaffToken(request: TokenRequest, actor: string): Promise<IssuedToken> {
+    assertFutureExpiry(request.expiresAt);
     return this.apiKeys.issueForStaff({ ...request, createdBy: actor }, (tx, token) =>
       this.audit.recordStaff(tx, {
         action: 'staff-token.create',
@@ -258,3 +260,14 @@ const tokenResource = (type: 'Token' | 'StaffToken', keyId: string, name: string
   resourceId: keyId,
   resourceName: name,
 });
+
+/**
+ * Staff never issue a token that is already expired (the API, the CLI and the console all come through here): it
+ * would look valid to whoever pastes it into Entra, which then quarantines the job (docs/ENTRA.md E25).
+ */
+export function assertFutureExpiry(expiresAt: Date | null | undefined, now = new Date()): void {
+  if (expiresAt === null || expiresAt === undefined) return;
+  if (Number.isNaN(expiresAt.getTime())) throw new BadRequestException('expiresAt is not a date');
+  if (expiresAt.getTime() <= now.getTime())
+    throw new BadRequestException(`expiresAt ${expiresAt.toISOString()} is not in the future`);
+}

@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { userInfo } from 'node:os';
 import { Channel, openChannel } from './channel';
+import { parseExpiry } from './expiry';
 import {
   CUSTOM_ATTRIBUTE_TYPES,
   type CustomAttributeDefinition,
@@ -47,7 +48,6 @@ function action<A extends unknown[]>(run: (channel: Channel, ...args: A) => Prom
 }
 
 type JsonOption = { json?: boolean };
-const expiry = (value?: string) => (value ? new Date(value) : null);
 function positiveInt(value: string): number {
   if (!/^[1-9][0-9]{0,3}$/.test(value)) throw new InvalidArgumentError('expected a whole number of days');
   return Number(value);
@@ -118,13 +118,13 @@ const token = program.command('token').description("Tenants' Secret Tokens (what
 token
   .command('issue <slug>')
   .requiredOption('--name <name>', 'what the token is for, e.g. entra')
-  .option('--expires <iso-date>', 'optional expiry, e.g. 2028-01-01')
+  .option('--expires <iso-date>', 'optional expiry, e.g. 2028-01-01', (value: string) => parseExpiry(value))
   .option('--json', 'print JSON')
   .action(
-    action(async ({ operations }, slug: string, options: JsonOption & { name: string; expires?: string }) => {
+    action(async ({ operations }, slug: string, options: JsonOption & { name: string; expires?: Date }) => {
       const issued = await operations.issueToken(
         slug,
-        { name: options.name, expiresAt: expiry(options.expires) },
+        { name: options.name, expiresAt: options.expires ?? null },
         actor,
       );
       print(
@@ -205,12 +205,12 @@ const staff = program.command('staff-token').description('Staff tokens for the a
 staff
   .command('create')
   .requiredOption('--name <name>', "the staff member's name")
-  .option('--expires <iso-date>', 'optional expiry')
+  .option('--expires <iso-date>', 'optional expiry, e.g. 2028-01-01', (value: string) => parseExpiry(value))
   .option('--json', 'print JSON')
   .action(
-    action(async ({ operations }, options: JsonOption & { name: string; expires?: string }) => {
+    action(async ({ operations }, options: JsonOption & { name: string; expires?: Date }) => {
       const issued = await operations.createStaffToken(
-        { name: options.name, expiresAt: expiry(options.expires) },
+        { name: options.name, expiresAt: options.expires ?? null },
         actor,
       );
       print(

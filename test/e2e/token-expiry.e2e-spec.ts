@@ -1,5 +1,6 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AdminService } from '../../src/admin/admin.service';
+import { ApiKeysService } from '../../src/api-keys/api-keys.service';
 import { HttpAdminOperations } from '../../src/cli/admin-operations';
 import { admin, createTestApp, givenStaffToken, givenTenant } from '../support/app';
 
@@ -34,7 +35,10 @@ describe('token expiry warnings (issue #7, SECURITY.md KEY-07)', () => {
     const soon = await issue('soon', inDays(3.5));
     const later = await issue('later', inDays(10.5));
     const far = await issue('far', inDays(60));
-    const expired = await issue('expired', inDays(-1));
+    // Staff cannot issue an expired token: this one is made below the staff layer, as if its expiry had passed.
+    const expired = await app
+      .get(ApiKeysService)
+      .issueForTenant(kund.id, { name: 'expired', createdBy: 'test', expiresAt: inDays(-1) });
     const revoked = await issue('revoked', inDays(2));
     await service.revokeToken(kund.slug, revoked.keyId);
     const staffSoon = await service.createStaffToken({ name: 'staff-soon', expiresAt: inDays(5.5) }, 'test');
