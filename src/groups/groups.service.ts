@@ -125,6 +125,7 @@ export class GroupsService {
     const { resource, memberIds } = splitMembers(
       registry.parse(GROUP, body, 'create'),
       this.membersOf(registry),
+      body,
     );
     const { columns, doc } = toStorage(resource);
     const loaded = await this.db.write(tenant.id, async (tx) => {
@@ -159,7 +160,7 @@ export class GroupsService {
       const groups = new GroupsRepository(tx);
       const current = await lockForChange(groups, id, options.ifMatch);
       const parsed = registry.parse(GROUP, body, 'replace', { existing: current.doc });
-      const { resource, memberIds = [] } = splitMembers(parsed, this.membersOf(registry));
+      const { resource, memberIds = [] } = splitMembers(parsed, this.membersOf(registry), body);
       const membership: MembershipOperation =
         memberIds.length > 0 ? { kind: 'replace', ids: memberIds } : { kind: 'removeAll' };
       const { columns, doc } = toStorage(resource);

@@ -10,8 +10,10 @@ export function normaliseHost(host: string | undefined): string | null {
     .trim()
     .toLowerCase()
     .replace(/:\d{1,5}$/, '');
-  // A trailing dot (`kund.example.com.`) or anything outside host-name characters is refused, not guessed.
-  return /^[a-z0-9.-]{1,253}$/.test(withoutPort) && !withoutPort.endsWith('.') ? withoutPort : null;
+  // `kund.example.com.` names the same host in DNS absolute form: one trailing dot is dropped. A second one, or
+  // anything outside host-name characters, is refused, not guessed.
+  const name = withoutPort.endsWith('.') ? withoutPort.slice(0, -1) : withoutPort;
+  return /^[a-z0-9.-]{1,253}$/.test(name) && !name.endsWith('.') ? name : null;
 }
 
 /** The first label under one of the base domains: `kund.example.com` → `kund`; apex or other hosts → null. */

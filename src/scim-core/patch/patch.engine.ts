@@ -33,7 +33,7 @@ export function applyPatch(
   const doc = cloneJson(before);
   const engine = new PatchEngine(registry, resourceType, doc);
   for (const operation of operations) engine.apply(operation);
-  // The result must still be a valid resource (required attributes, one primary, unique types, …).
+  // The result must still be a valid resource (required attributes, at most one primary, …).
   const after = registry.parse(resourceType, doc, 'replace', { internal: true, existing: before });
   const changedAttributes = changedNames(registry, resourceType, before, after);
   const membershipAttribute = registry.resourceType(resourceType).membershipAttribute;
@@ -115,6 +115,8 @@ class PatchEngine {
     if (!isJsonObject(value)) throw ScimError.invalidValue(`The value for '${urn}' must be an object`);
     for (const [key, attributeValue] of Object.entries(value)) {
       checkKey(key, urn);
+      // RFC 7643 §3: `schemas` belongs to the resource, not to an extension object (some clients send it there).
+      if (key.toLowerCase() === 'schemas') continue;
       this.applyTo(operation, this.resolveKey(`${urn}:${key}`), attributeValue);
     }
   }

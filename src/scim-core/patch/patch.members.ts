@@ -16,9 +16,33 @@ export type MembershipOperation =
   | { readonly kind: 'removeAll' }
   | { readonly kind: 'replace'; readonly ids: string[] };
 
+/**
+ * RFC 7643 §4.2: a member is named by its `value`, the member's id; `$ref` and `display` only describe it. The
+ * value parser treats null and empty values as unassigned and drops a client's `$ref` (the server derives it from
+ * `value`), so an entry that is null or has no `value` would vanish, and a request meant to change the membership
+ * would silently change nothing. Such entries are refused before parsing. A whole `members` of null or [] still
+ * means "no members".
+ */
+function checkMemberEntries(attribute: AttributeDefinition, list: unknown): void {
+  if (!Array.isArray(list)) return;
+  for (const entry of list) {
+    if (entry === null) throw ScimError.invalidValue(`'${attribute.name}' must not contain null`);
+    // Anything else that is not an object gets the value parser's own error.
+    if (!isJsonObject(entry)) continue;
+    // RFC 7643 §2.1: attribute names are case-insensitive (`Value`).
+    const id = Object.entries(entry).find(([key]) => key.toLowerCase() === 'value')?.[1];
+    if (id === undefined || id === null || id === '') {
+      throw ScimError.invalidValue(
+        `Every '${attribute.name}' entry needs a 'value', the member's id (RFC 7643 §4.2); '$ref' alone names no member`,
+      );
+    }
+  }
+}
+
 /** Member ids of a `members` value: an array of `{value}` objects (a single object is tolerated). */
 export function memberIds(attribute: AttributeDefinition, value: unknown): string[] {
   const list = isJsonObject(value) ? [value] : value;
+  checkMemberEntries(attribute, list);
   const parsed = parseAttributeValue(attribute, list, attribute.name, {
     keepReadOnly: false,
     maxValues: LIMITS.maxMembersPerOperation,
@@ -100,11 +124,22 @@ export function appendMembership(
   return result;
 }
 
-/** Splits a parsed Group (POST/PUT) into the document and its member ids (undefined: no members sent). */
+/**
+ * Splits a parsed Group (POST/PUT) into the document and its member ids (undefined: no members sent). `body` is the
+ * request body the resource was parsed from: parsing drops member entries without a `value`, so they are checked
+ * there (checkMemberEntries).
+ */
 export function splitMembers(
   resource: ScimResource,
   attribute: AttributeDefinition,
+  body: unknown,
 ): { resource: ScimResource; memberIds?: string[] } {
+  if (isJsonObject(body)) {
+    const name = attribute.name.toLowerCase();
+    // Top-level names are case-insensitive (RFC 7643 §2.1); the parser refuses the same name given twice.
+    for (const [key, raw] of Object.entries(body))
+      if (key.toLowerCase() === name) checkMemberEntries(attribute, raw);
+  }
   const { [attribute.name]: members, ...rest } = resource;
   if (members === undefined) return { resource: rest };
   return { resource: rest, memberIds: memberIds(attribute, members) };

@@ -46,6 +46,36 @@ describe('applyPatch (RFC 7644 §3.5.2)', () => {
     ]);
   });
 
+  describe('several values of one type (RFC 7643 §2.4)', () => {
+    const secondWork = { op: 'add', path: 'emails', value: [{ type: 'work', value: 'x@y' }] };
+
+    it('adds a second work email', () => {
+      expect(patchUser(secondWork).resource.emails).toEqual([
+        { type: 'work', value: 'bjensen@example.com', primary: true },
+        { type: 'home', value: 'babs@jensen.org' },
+        { type: 'work', value: 'x@y' },
+      ]);
+    });
+
+    it('replaces the sub-attribute of every matching value (§3.5.2.3: all matching values)', () => {
+      const emails = patchUser(secondWork, {
+        op: 'replace',
+        path: 'emails[type eq "work"].value',
+        value: 'w@y',
+      }).resource.emails;
+      expect(emails).toEqual([
+        { type: 'work', value: 'w@y', primary: true },
+        { type: 'home', value: 'babs@jensen.org' },
+        { type: 'work', value: 'w@y' },
+      ]);
+    });
+
+    it('removes every matching value (§3.5.2.2)', () => {
+      const emails = patchUser(secondWork, { op: 'remove', path: 'emails[type eq "work"]' }).resource.emails;
+      expect(emails).toEqual([{ type: 'home', value: 'babs@jensen.org' }]);
+    });
+  });
+
   it('merges sub-attributes into a complex attribute on add and replace (§3.5.2.3)', () => {
     expect(patchUser({ op: 'replace', path: 'name', value: { middleName: 'M' } }).resource.name).toEqual({
       givenName: 'Barbara',
@@ -214,10 +244,18 @@ describe('applyPatch (RFC 7644 §3.5.2)', () => {
     ['active 1 (H-27)', patchOf({ op: 'replace', path: 'active', value: 1 }), 'invalidValue'],
     ['removing the required userName', patchOf({ op: 'remove', path: 'userName' }), 'invalidValue'],
     [
-      'a second work email (ENTRA E9)',
-      patchOf({ op: 'add', path: 'emails', value: [{ type: 'work', value: 'x@y' }] }),
+      'a second primary email (RFC 7643 §2.4)',
+      patchOf({
+        op: 'replace',
+        path: 'emails',
+        value: [
+          { type: 'work', value: 'a@y', primary: true },
+          { type: 'work', value: 'b@y', primary: true },
+        ],
+      }),
       'invalidValue',
     ],
+    ['a null email (RFC 7643 §2.5)', patchOf({ op: 'add', path: 'emails', value: [null] }), 'invalidValue'],
     [
       'a password (SEC-RFC-08)',
       patchOf({ op: 'replace', path: 'password', value: 'hunter2' }),

@@ -174,16 +174,10 @@ describe('parseResource', () => {
       }),
       'invalidValue',
     ],
-    [
-      'two work emails (ENTRA E4)',
-      user({
-        emails: [
-          { value: 'a', type: 'work' },
-          { value: 'b', type: 'Work' },
-        ],
-      }),
-      'invalidValue',
-    ],
+    ['a null e-mail (RFC 7643 §2.5)', user({ emails: [null] }), 'invalidValue'],
+    ['a null among the e-mails', user({ emails: [{ value: 'a' }, null] }), 'invalidValue'],
+    ['a null address', user({ addresses: [null] }), 'invalidValue'],
+    ['a null x509 certificate', user({ x509Certificates: [null] }), 'invalidValue'],
     [
       '1,001 emails (REL-LIM-02)',
       user({ emails: Array.from({ length: 1001 }, (_, i) => ({ value: `${i}` })) }),
@@ -203,6 +197,36 @@ describe('parseResource', () => {
   ])('rejects %s', (_name, body, scimType) => {
     const error = errorOf(() => parseUser(body));
     expect({ status: error.status, scimType: error.scimType }).toEqual({ status: 400, scimType });
+  });
+
+  it('accepts several values of one type, one of them primary (RFC 7643 §2.4)', () => {
+    const emails = [
+      { value: 'a@contoso.com', type: 'work', primary: true },
+      { value: 'b@contoso.com', type: 'Work' },
+    ];
+    expect(parseUser(user({ emails })).emails).toEqual(emails);
+  });
+
+  it('names the attribute holding a null value', () => {
+    expect(errorOf(() => parseUser(user({ emails: [null] }))).detail).toBe(
+      "Attribute 'emails' has a null value",
+    );
+    expect(errorOf(() => parseUser(user({ phoneNumbers: [{ value: '1' }, null] }))).detail).toContain(
+      "'phoneNumbers'",
+    );
+  });
+
+  it('ignores a "schemas" key inside an extension object, in any case, on create and replace', () => {
+    const expected = {
+      schemas: [USER, ENTERPRISE],
+      userName: 'bjensen',
+      [ENTERPRISE]: { employeeNumber: '701984' },
+    };
+    for (const key of ['schemas', 'Schemas']) {
+      const body = user({ [ENTERPRISE]: { [key]: [ENTERPRISE], employeeNumber: '701984' } });
+      expect(parseUser(body)).toEqual(expected);
+      expect(registry.parse('User', body, 'replace')).toEqual(expected);
+    }
   });
 
   it('names the offending attribute', () => {

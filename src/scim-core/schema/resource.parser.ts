@@ -102,6 +102,9 @@ function parseAttributes(
   const out: JsonObject = {};
   for (const [key, value] of Object.entries(raw)) {
     checkKey(key, urn);
+    // Some clients repeat the extension's URN in a `schemas` key inside its object. RFC 7643 §3 puts
+    // `schemas` on the resource only (recomputed here), so the key is ignored and never stored.
+    if (key.toLowerCase() === 'schemas') continue;
     const attribute = findAttribute(attributes, key);
     if (!attribute) throw ScimError.invalidValue(`Unknown attribute '${urn}:${key}'`);
     if (Object.hasOwn(out, attribute.name))

@@ -34,11 +34,14 @@ export function parseAttributeValue(
   }
   const values: JsonValue[] = [];
   for (const element of raw) {
+    // RFC 7643 §2.5: null stands for "unassigned" for an attribute, not for one of its values; a list with a
+    // null element is refused rather than stored as something the client did not send.
+    if (element === null) throw ScimError.invalidValue(`Attribute '${path}' has a null value`);
     const value = parseSingleValue(attr, element, path, options);
     if (value !== undefined) values.push(value);
   }
   if (values.length === 0) return undefined;
-  if (attr.type === 'complex') checkMultiValuedRules(attr, values, path);
+  if (attr.type === 'complex') checkMultiValuedRules(values, path);
   return values;
 }
 
@@ -147,23 +150,13 @@ function parseComplex(
 }
 
 /**
- * RFC 7643 §2.4: at most one `primary: true` (H-54). ENTRA E4/E9 and RFC 7643 §4.1.2: one entry per `type`
- * — enforced where `type` has canonical values (emails, phoneNumbers, ims, photos, addresses); roles and
- * entitlements legitimately repeat a type (ENTRA E32: several roles of type WindowsAzureActiveDirectoryRole).
+ * RFC 7643 §2.4: at most one `primary: true` (H-54). Several values may share a `type` (two `work` e-mails,
+ * several roles of type WindowsAzureActiveDirectoryRole, ENTRA E32): RFC 7643 §4.1.2 gives canonical types but
+ * no uniqueness, and a value filter such as `emails[type eq "work"]` addresses all of them (RFC 7644 §3.5.2).
  */
-function checkMultiValuedRules(attr: AttributeDefinition, values: JsonValue[], path: string): void {
-  const objects = values.filter(isJsonObject);
-  if (objects.filter((v) => v.primary === true).length > 1) {
+function checkMultiValuedRules(values: JsonValue[], path: string): void {
+  if (values.filter((v) => isJsonObject(v) && v.primary === true).length > 1) {
     throw ScimError.invalidValue(`Attribute '${path}' has more than one primary value`);
-  }
-  if (!findSubAttribute(attr, 'type')?.canonicalValues) return;
-  const seen = new Set<string>();
-  for (const value of objects) {
-    if (typeof value.type !== 'string') continue;
-    const type = value.type.toLowerCase();
-    if (seen.has(type))
-      throw ScimError.invalidValue(`Attribute '${path}' has two values of type '${value.type}'`);
-    seen.add(type);
   }
 }
 
