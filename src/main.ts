@@ -2,9 +2,11 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { configureApp, exitGracefullyOnSignals } from './app.setup';
+import { loadDotEnv } from './config/dotenv';
 import { Env } from './config/env';
 
 async function bootstrap(): Promise<void> {
+  loadDotEnv();
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
     bodyParser: false,
     bufferLogs: true,

@@ -1,6 +1,7 @@
 // Operator CLI: `npm run cli -- <command>`. Every command also takes --json and then prints one JSON object.
 import { Command, InvalidArgumentError } from 'commander';
 import { userInfo } from 'node:os';
+import { loadDotEnv } from '../config/dotenv';
 import { Channel, openChannel } from './channel';
 import { parseExpiry } from './expiry';
 import {
@@ -9,6 +10,7 @@ import {
   type CustomAttributeType,
 } from '../custom-attributes/custom-attribute';
 
+loadDotEnv();
 const program = new Command('scim-cli').description('Manage tenants, their Secret Tokens and staff tokens');
 const actor = `cli:${userInfo().username}`;
 

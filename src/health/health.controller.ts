@@ -1,4 +1,10 @@
-import { BeforeApplicationShutdown, Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Controller,
+  Get,
+  Logger,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
@@ -16,6 +22,9 @@ import { DatabaseRoleCheck } from '../database/role-check';
 @ApiTags('Health')
 export class HealthController implements BeforeApplicationShutdown {
   private shuttingDown = false;
+  private readonly logger = new Logger('Readiness');
+  /** The problems last logged, so a probe every few seconds logs a change once, not every time. */
+  private logged = '';
 
   constructor(
     private readonly health: HealthCheckService,
@@ -39,10 +48,19 @@ export class HealthController implements BeforeApplicationShutdown {
     ]);
   }
 
+  /**
+   * Whoever can reach the probe learns only that the role check failed: the reasons name database roles and tables,
+   * so they go to the service's log, which only operators read.
+   */
   private async databaseRole() {
     const session = this.indicators.check('databaseRole');
     const problems = await this.role.blockers();
-    return problems.length === 0 ? session.up() : session.down({ problems });
+    const text = problems.join('; ');
+    if (text !== this.logged && text !== '') this.logger.error(`Not ready, database role: ${text}`);
+    this.logged = text;
+    return problems.length === 0
+      ? session.up()
+      : session.down({ reason: 'the database role check failed; the service log says why' });
   }
 
   beforeApplicationShutdown(): void {
