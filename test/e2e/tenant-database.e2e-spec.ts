@@ -569,7 +569,8 @@ function behaviour(env: Record<string, string>) {
       const kund = await givenTenant(app);
       const db = app.get(TenantDatabase);
       await db.write(kund.id, (tx) => insertUser(tx, 'before'));
-      const bothRead = barrier(2);
+      // Three parties: both transactions have read once, and the test itself, before the write commits.
+      const bothRead = barrier(3);
       let commit!: () => void;
       const committed = new Promise<void>((resolve) => (commit = resolve));
       const look = async (tx: ReadTx) => {
