@@ -83,7 +83,7 @@ export class MakeSchemaDistributable1764400000060 implements MigrationInterface 
   public async up(queryRunner: QueryRunner): Promise<void> {
     // Citus cannot SET NULL a column of a foreign key that holds the distribution key ("SET NULL or SET DEFAULT is
     // not supported in ON DELETE operation when distribution key is included in the foreign key constraint"). The
-    // manager stays a user of the same tenant (issue #4); deleting a manager now clears the references to it in the
+    // manager stays a user of the same tenant; deleting a manager now clears the references to it in the
     // application, in the same transaction as the delete, and this key refuses a delete that forgets to.
     await queryRunner.query(`
       ALTER TABLE scim_users DROP CONSTRAINT scim_users_manager_fkey,

@@ -1,4 +1,4 @@
-// `npm run migration:check [-- --write]`: the migrations are the one description of the schema (STYLE.md §8).
+// `npm run migration:check [-- --write]`: the migrations are the one description of the schema (docs/ARCHITECTURE.md).
 // Migrates a fresh, temporary database on the PostgreSQL at E2E_DATABASE_URL (default: this machine's) exactly as
 // the e2e set-up does, dumps its schema with pg_dump and compares it with the committed `migrations/schema.sql`:
 // a difference prints a unified diff and exits 1. `--write` rewrites `migrations/schema.sql` instead, for a

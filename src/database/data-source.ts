@@ -36,7 +36,7 @@ export function connectionOptions(env: DatabaseEnv) {
     connectionTimeoutMillis: 5000,
     // statement_timeout is enforced by the server, which is no help when the server cannot be heard (a network
     // partition drops packets without a reset): the driver then gives up on its own, a little later, so a
-    // request never waits unboundedly (issue #7 "never a hang beyond a bounded wait"). Keep-alive probes notice
+    // request never waits unboundedly (SECURITY.md REL-FAIL-01). Keep-alive probes notice
     // a dead peer on idle pooled connections.
     query_timeout: env.DB_STATEMENT_TIMEOUT_MS + QUERY_TIMEOUT_MARGIN_MS,
     keepAlive: true,

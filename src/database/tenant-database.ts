@@ -176,10 +176,8 @@ const COMMIT: Statement = { text: 'COMMIT', params: [] };
 /** The transaction behind every kind of tx the operations hand out. */
 class Transaction implements WriteTx {
   readonly committed: (() => void)[] = [];
-  /** True until COMMIT or ROLLBACK went out. */
+  /** True until COMMIT went out (a one-statement run sends it with its statement). */
   open = true;
-  private sentOne = false;
-  private commitSent = false;
 
   constructor(
     readonly tenantId: string,
@@ -196,20 +194,18 @@ class Transaction implements WriteTx {
   }
 
   query<T>(sql: string, params: unknown[], options: StatementOptions = {}): Promise<T[]> {
-    if (this.oneStatement && this.sentOne) throw new Error('readOne and writeOne send one awaited statement');
-    this.sentOne = true;
+    if (!this.open) throw new Error('readOne and writeOne send one awaited statement');
     const rows = this.session.send<T>({ text: sql, params, ...options });
     if (this.oneStatement) {
       // The COMMIT goes right behind the statement, in the same round trip.
       this.session.defer(COMMIT);
-      this.commitSent = true;
       this.open = false;
     }
     return rows;
   }
 
   defer(sql: string, params: unknown[], options: StatementOptions & { onError?: ErrorMapper } = {}): void {
-    if (this.commitSent) throw new Error('Nothing is sent after a one-statement transaction’s COMMIT');
+    if (!this.open) throw new Error('Nothing is sent after a one-statement transaction’s COMMIT');
     const { onError, ...statement } = options;
     this.session.defer({ text: sql, params, ...statement }, onError);
   }
@@ -220,7 +216,7 @@ class Transaction implements WriteTx {
 
   /** Sends COMMIT (unless a one-statement run already has) and fails if any statement of the transaction did. */
   async commit(): Promise<void> {
-    if (!this.commitSent) this.session.defer(COMMIT);
+    if (this.open) this.session.defer(COMMIT);
     this.open = false;
     // A COMMIT after a failed statement is answered as ROLLBACK: drain reports the failure.
     await this.session.drain();

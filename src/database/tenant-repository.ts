@@ -96,7 +96,7 @@ export type Deferring = Pick<WriteTx, 'tenantId' | 'query' | 'defer'>;
 
 /**
  * The base of the raw-SQL repositories of tenant-owned tables. It owns the tenant parameter: every statement gets the
- * transaction's tenant id as $1 and filters on it (STYLE.md §4, docs/SCALE.md: router queries on Citus), so the
+ * transaction's tenant id as $1 and filters on it (docs/SCALE.md: router queries on Citus), so the
  * repository's own parameters start at $2. Row-level security checks the same thing in the database.
  */
 export abstract class TenantRepository<Tx extends Statements = Statements> {
