@@ -1,7 +1,7 @@
 // Load generation: autocannon for fixed-duration scenarios, a closed loop of workers for "do N things" cycles.
 // Both report the same figures, including the service's CPU per request and peak RSS.
 import autocannon from 'autocannon';
-import type { Service } from './service';
+import type { Measured } from './service';
 
 export interface Figures {
   name: string;
@@ -29,7 +29,7 @@ export type RequestShape = (i: number) => {
   body?: unknown;
 };
 
-function sampler(service: Service) {
+function sampler(service: Measured) {
   let peak = service.rssMb();
   const timer = setInterval(() => {
     peak = Math.max(peak, service.rssMb());
@@ -53,7 +53,7 @@ function sampler(service: Service) {
  * requests per second in total (latencies then corrected for coordinated omission).
  */
 export async function runFor(
-  service: Service,
+  service: Measured,
   name: string,
   target: Target,
   shapes: RequestShape | RequestShape[],
@@ -104,7 +104,7 @@ export async function runFor(
 
 /** `total` units of work by `concurrency` workers, each unit one or more requests (`work` returns how many). */
 export async function runCount(
-  service: Service,
+  service: Measured,
   name: string,
   total: number,
   concurrency: number,

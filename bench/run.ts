@@ -1,13 +1,14 @@
 // `npm run bench [-- --quick] [-- --users 100000]`: drives the built service over loopback HTTP against this
-// machine's PostgreSQL the way Entra does, and reports each scenario as a ratio to a trivial route of the same
-// app measured in the same run (issue #8). Writes bench/results/<time>.json, latest.json and latest.md.
+// machine's PostgreSQL the way Entra does, and reports each scenario as a ratio to the yardstick, a bare NestJS app
+// (bench/yardstick.ts) measured first in the same run with the same load generator and node flags.
+// Writes bench/results/<time>.json, latest.json and latest.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { consolePages } from './console';
 import { closeConnections } from './http';
 import { Figures, runFor } from './load';
 import {
-  BASELINE,
   floodingTenant,
   groupsAvailable,
   initialCycle,
@@ -17,10 +18,13 @@ import {
   seedTenant,
   seedUsers,
   steadyState,
+  TRIVIAL_ROUTE,
+  YARDSTICK,
 } from './scenarios';
-import { startService } from './service';
+import { Measured, startService, startYardstick } from './service';
+import { webhookDelivery } from './webhooks';
 
-const SCENARIOS = ['cycle', 'steady', 'large', 'tenants', 'flooding'] as const;
+const SCENARIOS = ['cycle', 'steady', 'webhooks', 'large', 'tenants', 'flooding', 'console'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function parseArgs(argv: string[]): Options & { quick: boolean; only: Set<Scenario> } {
@@ -29,12 +33,14 @@ function parseArgs(argv: string[]): Options & { quick: boolean; only: Set<Scenar
     const at = argv.indexOf(name);
     return at >= 0 ? Number(argv[at + 1]) : fallback;
   };
-  // `--only steady,flooding`: the baseline and those scenarios (steady and large need the cycle's users).
+  // `--only steady,flooding`: the yardstick, the trivial route and those scenarios (steady, webhooks, large and
+  // console need the cycle's users).
   const at = argv.indexOf('--only');
   const only = new Set(
     at >= 0 ? (argv[at + 1].split(',') as Scenario[]).filter((name) => SCENARIOS.includes(name)) : SCENARIOS,
   );
-  if (only.has('steady') || only.has('large')) only.add('cycle');
+  if (['steady', 'large', 'webhooks', 'console'].some((name) => only.has(name as Scenario)))
+    only.add('cycle');
   return {
     quick,
     only,
@@ -48,9 +54,19 @@ function parseArgs(argv: string[]): Options & { quick: boolean; only: Set<Scenar
 
 const fmt = (n: number, digits = 0) => n.toFixed(digits);
 
-function line(f: Figures, baseline?: Figures): string {
-  const ratio = baseline
-    ? ` (${fmt((100 * f.requestsPerSecond) / baseline.requestsPerSecond)}% of baseline; p99 ${fmt(f.p99Ms / Math.max(1, baseline.p99Ms), 1)}x)`
+/** The targets, as shares of the yardstick's requests per second (docs/PERFORMANCE.md). */
+const TARGETS: Record<string, number> = {
+  'GET /health/live': 75,
+  'GET /Users/{id}': 40,
+  'GET /Users?filter=userName eq (hit)': 40,
+  'POST /Users': 25,
+  'PATCH /Users/{id} (3 replaces)': 20,
+};
+
+function line(f: Figures, yardstick?: Figures): string {
+  const target = f.name in TARGETS ? `; target ≥ ${TARGETS[f.name]}%` : '';
+  const ratio = yardstick
+    ? ` (${fmt((100 * f.requestsPerSecond) / yardstick.requestsPerSecond)}% of the yardstick${target}; p99 ${fmt(f.p99Ms / Math.max(1, yardstick.p99Ms), 1)}x)`
     : '';
   return `${f.name}: ${fmt(f.requestsPerSecond)} req/s${ratio}, p50 ${fmt(f.p50Ms, 1)} ms, p99 ${fmt(f.p99Ms, 1)} ms, errors ${f.errors}, cpu ${fmt(f.cpuMsPerRequest, 2)} ms/req (PostgreSQL ${fmt(f.databaseCpuMsPerRequest, 2)}), peak RSS ${fmt(f.peakRssMb)} MB`;
 }
@@ -68,15 +84,19 @@ async function main(): Promise<void> {
     printed.push(text);
     process.stdout.write(`${text}\n`);
   };
+  let bare: Measured | undefined;
   try {
+    // Idle between its two measurements: a bare Nest app has no timers.
+    bare = await startYardstick(service.port + 1);
     const tenant = await seedTenant(service, 'bench-main');
     const withGroups = await groupsAvailable(service, tenant);
-    const baseline = await runFor(service, 'baseline GET /health/live', tenant, BASELINE, {
-      connections: options.connections,
-      seconds: options.seconds,
-    });
-    print(line(baseline));
-    out.baseline = baseline;
+    const load = { connections: options.connections, seconds: options.seconds };
+    const yardstick = await runFor(bare, 'yardstick: bare NestJS GET /yardstick', tenant, YARDSTICK, load);
+    print(line(yardstick));
+    out.yardstick = yardstick;
+    const trivialRoute = await runFor(service, 'GET /health/live', tenant, TRIVIAL_ROUTE, load);
+    print(line(trivialRoute, yardstick));
+    out.trivialRoute = trivialRoute;
 
     const rssBeforeSeed = service.rssMb();
     if (options.only.has('cycle')) {
@@ -84,7 +104,7 @@ async function main(): Promise<void> {
       for (const phase of cycle.phases) print(`  ${line(phase)}`);
       print(
         `initial cycle: ${options.users} users in ${fmt(cycle.seconds, 1)} s = ${fmt(cycle.usersPerSecond)} users/s ` +
-          `(${fmt((100 * cycle.usersPerSecond) / baseline.requestsPerSecond, 1)}% of baseline; target ≥ 15%)`,
+          `(${fmt((100 * cycle.usersPerSecond) / yardstick.requestsPerSecond, 1)}% of the yardstick; target ≥ 15%)`,
       );
       out.initialCycle = cycle;
     }
@@ -92,8 +112,22 @@ async function main(): Promise<void> {
 
     if (options.only.has('steady')) {
       const steady = await steadyState(service, tenant, options);
-      for (const figures of steady) print(line(figures, baseline));
+      for (const figures of steady) print(line(figures, yardstick));
       out.steadyState = steady;
+    }
+
+    if (options.only.has('webhooks')) {
+      const hooks = await webhookDelivery(service, tenant, options);
+      print(line(hooks.writes, yardstick));
+      print(
+        `webhooks: ${hooks.delivered} of ${hooks.written} events delivered, commit → delivered p50 ${fmt(hooks.p50Ms)} ms, ` +
+          `p99 ${fmt(hooks.p99Ms)} ms (target ≤ 500 ms), max ${fmt(hooks.maxMs)} ms; ${hooks.backlogAtEnd} not yet ` +
+          `delivered when the writes stopped, ` +
+          (hooks.delivered === hooks.written
+            ? `all delivered ${fmt(hooks.drainSeconds, 2)} s later`
+            : `${hooks.written - hooks.delivered} still not delivered ${fmt(hooks.drainSeconds, 0)} s later`),
+      );
+      out.webhooks = hooks;
     }
 
     if (options.only.has('large') && withGroups) {
@@ -105,9 +139,9 @@ async function main(): Promise<void> {
           `${fmt(large.addVsRealTable, 2)}x PostgreSQL's insert into the real table (foreign keys) of ${fmt(large.realTableSeconds, 3)} s, ` +
           `plus ${fmt(large.existenceCheckSeconds, 3)} s for the existence check`,
       );
-      print(line(large.largeGet, baseline));
+      print(line(large.largeGet, yardstick));
       print(
-        `${line(large.emptyGet, baseline)} (large/empty p50 ${fmt(large.largeGet.p50Ms / Math.max(0.1, large.emptyGet.p50Ms), 2)}x)`,
+        `${line(large.emptyGet, yardstick)} (large/empty p50 ${fmt(large.largeGet.p50Ms / Math.max(0.1, large.emptyGet.p50Ms), 2)}x)`,
       );
       out.largeGroup = large;
     } else if (options.only.has('large')) {
@@ -150,13 +184,32 @@ async function main(): Promise<void> {
       out.floodingTenant = flooding;
     }
 
+    // Last, so the tenants list holds every tenant the other scenarios made.
+    if (options.only.has('console')) {
+      const timings = await consolePages(service, tenant, options);
+      if ('skipped' in timings) print(`console pages: skipped (${timings.skipped})`);
+      else
+        for (const t of timings.pages)
+          print(
+            `console page ${t.page} (tenant of ${options.users} users): data rendered in p50 ${fmt(t.p50Ms)} ms, ` +
+              `max ${fmt(t.maxMs)} ms (first ${fmt(t.firstMs)} ms) over ${t.loads} loads (target < 1000 ms)`,
+          );
+      out.consolePages = timings;
+    }
+
     const memory = { rssBeforeSeed, rssAfterSeed, rssAfterLargeGroup, rssEnd: service.rssMb() };
     print(
       `memory: RSS ${fmt(rssBeforeSeed)} MB before seeding, ${fmt(rssAfterSeed)} MB after ${options.users} users, ${fmt(rssAfterLargeGroup)} MB after the large group, ${fmt(memory.rssEnd)} MB at the end (target ≤ 300 MB, flat)`,
     );
     out.memory = memory;
+    // The same yardstick once more: how far this (shared) machine drifted during the run. Ratios stay against the
+    // first measurement.
+    const drift = await runFor(bare, 'yardstick again at the end', tenant, YARDSTICK, load);
+    print(line(drift, yardstick));
+    out.yardstickAtEnd = drift;
   } finally {
     closeConnections();
+    await bare?.stop();
     await service.stop();
   }
   const dir = join(__dirname, 'results');

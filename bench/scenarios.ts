@@ -1,11 +1,11 @@
-// The scenarios of issue #8: what Entra does to us, measured against a trivial route of the same app.
+// The bench's scenarios: what Entra does to us, measured against a bare NestJS app (bench/yardstick.ts).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import type { FloodJob, FloodResult } from './flood';
 import { request } from './http';
 import { Figures, RequestShape, runCount, runFor, Target } from './load';
-import type { Service } from './service';
+import { Service, YARDSTICK_PATH } from './service';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -183,10 +183,14 @@ export async function initialCycle(
 }
 
 /** Scenario 2's requests, one shape each (ids and names vary per request). */
-/** The baseline: a trivial route of the same application, no database (#8). */
-export const BASELINE: RequestShape = () => ({ method: 'GET', path: '/health/live' });
+/** The yardstick every ratio is against: bench/yardstick.ts's one route, a bare NestJS app. */
+export const YARDSTICK: RequestShape = () => ({ method: 'GET', path: YARDSTICK_PATH });
 
-export function steadyShapes(tenant: BenchTenant): Record<string, RequestShape> {
+/** The service's trivial route: no database, only the plumbing every request of the service pays. */
+export const TRIVIAL_ROUTE: RequestShape = () => ({ method: 'GET', path: '/health/live' });
+
+/** `run`: a marker in the values written, so that writes of another run change something again. */
+export function steadyShapes(tenant: BenchTenant, run = ''): Record<string, RequestShape> {
   const ids = tenant.userIds.filter(Boolean);
   const id = (i: number) => ids[(i * 7919) % ids.length];
   const userNameOf = (i: number) => `bench-${(i * 7919) % ids.length}@contoso.com`;
@@ -200,7 +204,7 @@ export function steadyShapes(tenant: BenchTenant): Record<string, RequestShape> 
       method: 'PATCH',
       path: `/api/scim/Users/${id(i)}`,
       body: patchOp(
-        { op: 'Replace', path: 'displayName', value: `Renamed ${i}` },
+        { op: 'Replace', path: 'displayName', value: `Renamed ${run}${i}` },
         { op: 'Replace', path: 'title', value: `Title ${i}` },
         { op: 'Replace', path: `${ENTERPRISE}:department`, value: `Dept ${i % 50}` },
       ),

@@ -1,23 +1,30 @@
-// Starts the built service against a fresh PostgreSQL database on this machine, and reads its RSS and CPU.
+// Starts the built service against a fresh PostgreSQL database on this machine, and the bench's yardstick beside it
+// (bench/yardstick.ts), both with the service's node flags, and reads their RSS and CPU.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Client } from 'pg';
+import ts from 'typescript';
 import { createServiceLogin, SERVICE_LOGIN } from '../test/support/database';
 import { request } from './http';
 
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CLOCK_TICKS_PER_SECOND = 100; // Linux USER_HZ
 
-export interface Service {
+/** A process the load generator measures: where it listens, its RSS and CPU, and PostgreSQL's CPU beside it. */
+export interface Measured {
   port: number;
   pid: number;
-  databaseUrl: string;
-  staffToken: string;
   rssMb(): number;
   cpuMs(): number;
   /** CPU used so far by this machine's PostgreSQL processes (0 when the server runs elsewhere). */
   databaseCpuMs(): number;
   stop(): Promise<void>;
+}
+
+export interface Service extends Measured {
+  databaseUrl: string;
+  staffToken: string;
 }
 
 function databaseUrl(name: string, user?: string): string {
@@ -72,13 +79,74 @@ function postgresCpuMs(): number {
 
 /**
  * The service's command line as `npm run start:prod` has it: its V8 heap flags decide the memory figures (and some of
- * the CPU), so the bench runs what is deployed.
+ * the CPU), so the bench runs what is deployed, and runs the yardstick with the same flags.
  */
-function productionArguments(): string[] {
+function productionCommandLine(): { flags: string[]; script: string } {
   const packageJson = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
   const [command, ...args] = packageJson.scripts['start:prod'].split(/\s+/);
   if (command !== 'node') throw new Error(`start:prod should run node, not ${command}`);
-  return args;
+  const script = args.pop();
+  if (!script?.endsWith('.js')) throw new Error(`start:prod should end with the script, not ${script}`);
+  return { flags: args, script };
+}
+
+/** Starts `node <flags> <script>` and waits until `readyPath` answers 200; the process as a Measured. */
+async function startNode(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  port: number,
+  readyPath: string,
+  stdout: 'inherit' | 'ignore',
+): Promise<Measured> {
+  const child: ChildProcess = spawn('node', [...productionCommandLine().flags, script], {
+    env,
+    stdio: ['ignore', stdout, 'inherit'],
+  });
+  const pid = child.pid ?? 0;
+  for (let i = 0; ; i++) {
+    const ready = await request({ port, method: 'GET', path: readyPath, host: 'localhost' }).catch(
+      () => null,
+    );
+    if (ready?.status === 200) break;
+    if (i > 100 || child.exitCode !== null) throw new Error(`${script} did not become ready`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    port,
+    pid,
+    rssMb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024,
+    cpuMs: () => processCpuMs(pid),
+    databaseCpuMs: postgresCpuMs,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+const YARDSTICK_SOURCE = 'bench/yardstick.ts';
+const YARDSTICK_SCRIPT = 'dist/bench/yardstick.js';
+/** The yardstick's one route (its controller's path). */
+export const YARDSTICK_PATH = '/yardstick';
+
+/**
+ * The yardstick (bench/yardstick.ts), compiled to JavaScript with the project's compiler options, as `nest build`
+ * compiles the service, and started with the service's node flags. `npm run build` cleans dist/, so it is compiled on
+ * every start.
+ */
+export async function startYardstick(port: number): Promise<Measured> {
+  const config = ts.readConfigFile('tsconfig.json', (path) => ts.sys.readFile(path));
+  const { options } = ts.convertCompilerOptionsFromJson(config.config.compilerOptions, '.');
+  const { outputText } = ts.transpileModule(readFileSync(YARDSTICK_SOURCE, 'utf8'), {
+    compilerOptions: { ...options, sourceMap: false, incremental: false },
+    fileName: YARDSTICK_SOURCE,
+  });
+  mkdirSync(dirname(YARDSTICK_SCRIPT), { recursive: true });
+  writeFileSync(YARDSTICK_SCRIPT, outputText);
+  const env = { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1' };
+  return startNode(YARDSTICK_SCRIPT, env, port, YARDSTICK_PATH, 'ignore');
 }
 
 export async function startService(port: number): Promise<Service> {
@@ -93,14 +161,17 @@ export async function startService(port: number): Promise<Service> {
     DATABASE_URL: databaseUrl(name, SERVICE_LOGIN),
     PORT: String(port),
     HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
+    // The default level: one line per request, as deployed (docs/PERFORMANCE.md).
+    LOG_LEVEL: 'info',
     SEED_DEMO_TENANT: 'false',
     BASE_DOMAINS: 'localhost',
     PUBLIC_URL_TEMPLATE: `http://{tenant}.localhost:${port}`,
-    // The bench measures capacity, not the per-tenant limiter (issue #7), except where a scenario sets limits.
+    // The bench measures capacity, not the per-tenant limiter, except where a scenario sets limits.
     RATE_LIMIT_PER_SECOND: '100000',
     RATE_LIMIT_BURST: '100000',
     TENANT_MAX_IN_FLIGHT: '64',
+    // The webhook scenario's receiver is on loopback.
+    WEBHOOK_ALLOW_HTTP_LOOPBACK: 'true',
   };
   execFileSync(
     'node',
@@ -116,32 +187,20 @@ export async function startService(port: number): Promise<Service> {
       env,
     }).toString(),
   ) as { token: string };
-  // BENCH_SERVICE_STDOUT=1 shows the service's log (LOG_LEVEL warn: its errors), e.g. when a scenario gets 500s.
-  const child: ChildProcess = spawn('node', productionArguments(), {
+  // BENCH_SERVICE_STDOUT=1 shows the service's log (a line per request), e.g. when a scenario gets 500s.
+  const node = await startNode(
+    productionCommandLine().script,
     env,
-    stdio: ['ignore', process.env.BENCH_SERVICE_STDOUT ? 'inherit' : 'ignore', 'inherit'],
-  });
-  const pid = child.pid ?? 0;
-  for (let i = 0; ; i++) {
-    const ready = await request({ port, method: 'GET', path: '/health/ready', host: 'localhost' }).catch(
-      () => null,
-    );
-    if (ready?.status === 200) break;
-    if (i > 100) throw new Error('The service did not become ready');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return {
     port,
-    pid,
+    '/health/ready',
+    process.env.BENCH_SERVICE_STDOUT ? 'inherit' : 'ignore',
+  );
+  return {
+    ...node,
     databaseUrl: databaseUrl(name),
     staffToken: staff.token,
-    rssMb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024,
-    cpuMs: () => processCpuMs(pid),
-    databaseCpuMs: postgresCpuMs,
     stop: async () => {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      await node.stop();
       await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };

@@ -38,7 +38,7 @@ export class CreateScimUsers1764400000003 implements MigrationInterface {
     // The default list order (RFC 7644 §3.4.2.4 paging needs a stable one).
     await queryRunner.query(`CREATE INDEX scim_users_created_idx ON scim_users (tenant_id, created, id)`);
     await queryRunner.query(`CREATE INDEX scim_users_manager_idx ON scim_users (tenant_id, manager_id)`);
-    // The manager is a user of the same tenant; deleting that user clears the reference (issue #4).
+    // The manager is a user of the same tenant; deleting that user clears the reference.
     await queryRunner.query(`
       ALTER TABLE scim_users ADD CONSTRAINT scim_users_manager_fkey
         FOREIGN KEY (tenant_id, manager_id) REFERENCES scim_users (tenant_id, id) ON DELETE SET NULL (manager_id)`);

@@ -33,7 +33,7 @@ export class CreateScimGroups1764400000004 implements MigrationInterface {
     // same tenant: one foreign key cannot point at two tables, so each kind has its own nullable column with a
     // composite foreign key (SCHEMA-04), exactly one of them is set, and member_id / member_type are derived.
     // Both foreign keys cascade: deleting a user or a group removes it from every group, in the same
-    // transaction as the delete (issue #5).
+    // transaction as the delete.
     await queryRunner.query(`
       CREATE TABLE scim_group_members (
         tenant_id uuid NOT NULL,

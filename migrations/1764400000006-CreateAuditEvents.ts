@@ -4,7 +4,7 @@ const HASH = `text NOT NULL CHECK (%I ~ '^[0-9a-f]{64}$')`;
 const GENESIS = `'${'0'.repeat(64)}'`;
 const hash = (column: string) => `${column} ${HASH.replace('%I', column)}`;
 
-/** The event columns shared by the tenant chains and the staff chain (issue #6). */
+/** The event columns shared by the tenant chains and the staff chain. */
 const EVENT_COLUMNS = `
   seq bigint NOT NULL CHECK (seq > 0),
   occurred_at timestamptz NOT NULL,

@@ -6,7 +6,7 @@ export class AddEmailKeysToScimUsers1764400000010 implements MigrationInterface 
   public async up(queryRunner: QueryRunner): Promise<void> {
     // Entra may match users on `emails[type eq "work"].value eq "…"` (ENTRA.md E3). The filter itself is an
     // EXISTS over the jsonb array; this lower-cased copy of every e-mail value, GIN-indexed, lets the repository
-    // add `email_keys @> ARRAY[lower($n)]` as an index-backed necessary condition (issue #4: index scans at a
+    // add `email_keys @> ARRAY[lower($n)]` as an index-backed necessary condition (index scans at a
     // million users). lower() in SQL on both sides, like the filter compiler's case-insensitive comparison.
     await queryRunner.query(`ALTER TABLE scim_users ADD COLUMN email_keys text[] NOT NULL DEFAULT '{}'`);
     await queryRunner.query(`

@@ -17,7 +17,7 @@ export class EnableRowLevelSecurity1764400000012 implements MigrationInterface {
     // writable only in a transaction whose `SET LOCAL app.tenant_id` names its tenant. `nullif(…, '')` makes a
     // transaction without a tenant see nothing instead of failing on ''::uuid. FORCE applies it to the tables'
     // owner too; superusers and BYPASSRLS roles are exempt, which is why the service must not run as one
-    // (issue #7: the runtime role and its start-up check come next).
+    // (the runtime role and its start-up check come next).
     for (const table of TENANT_TABLES) {
       await queryRunner.query(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`);
       await queryRunner.query(`ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`);

@@ -12,7 +12,7 @@ export const AUDIT_PENDING_GRANTS: Record<string, string[]> = {
 };
 
 /**
- * Audit events written in the change's transaction but not yet linked into the tenant's hash chain (issue #8).
+ * Audit events written in the change's transaction but not yet linked into the tenant's hash chain.
  * The writer only inserts here (SECURITY.md AUD-01: the event commits exactly with the change); the sealer then
  * moves committed rows into `audit_events` in order, assigning seq, prev_hash and row_hash under the chain head's
  * row lock (AUD-03), and deletes them here in the same transaction. One tenant's writers therefore no longer queue

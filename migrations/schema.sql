@@ -39,18 +39,18 @@ CREATE FUNCTION public.audit_pending_events_guard() RETURNS trigger
   $$;
 
 CREATE FUNCTION public.scim_custom_keys(doc jsonb, urn text) RETURNS jsonb
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ SELECT COALESCE((SELECT jsonb_object_agg(lower(a.key), (
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    AS $$ BEGIN RETURN COALESCE((SELECT jsonb_object_agg(lower(a.key), (
         SELECT COALESCE(jsonb_agg(CASE jsonb_typeof(v) WHEN 'string' THEN to_jsonb(lower(v #>> '{}')) ELSE v END), '[]')
         FROM jsonb_array_elements(CASE jsonb_typeof(a.value) WHEN 'array' THEN a.value ELSE jsonb_build_array(a.value) END) v))
       FROM jsonb_each(CASE WHEN jsonb_typeof(doc -> urn) = 'object' THEN doc -> urn
-        ELSE '{}'::jsonb END) a), '{}'::jsonb) $$;
+        ELSE '{}'::jsonb END) a), '{}'::jsonb); END $$;
 
 CREATE FUNCTION public.scim_email_keys(doc jsonb) RETURNS text[]
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ SELECT ARRAY(SELECT lower(e ->> 'value') FROM jsonb_array_elements(
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    AS $$ BEGIN RETURN ARRAY(SELECT lower(e ->> 'value') FROM jsonb_array_elements(
         CASE WHEN jsonb_typeof(doc -> 'emails') = 'array' THEN doc -> 'emails' ELSE '[]'::jsonb END) e
-      WHERE e ->> 'value' IS NOT NULL) $$;
+      WHERE e ->> 'value' IS NOT NULL); END $$;
 
 CREATE FUNCTION public.scim_without_custom(doc jsonb, urn text, name text) RETURNS jsonb
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -72,7 +72,9 @@ CREATE TABLE public.api_keys (
     expires_at timestamp with time zone,
     last_used_at timestamp with time zone,
     revoked_at timestamp with time zone,
+    role text,
     CONSTRAINT api_keys_kind_owner CHECK ((((kind = 'ksc'::text) AND (tenant_id IS NOT NULL)) OR ((kind = 'kst'::text) AND (tenant_id IS NULL)))),
+    CONSTRAINT api_keys_role_of_kind CHECK ((((kind = 'kst'::text) AND (role = ANY (ARRAY['admin'::text, 'support'::text, 'consumer'::text]))) OR ((kind = 'ksc'::text) AND (role IS NULL)))),
     CONSTRAINT api_keys_secret_hash_sha256 CHECK ((octet_length(secret_hash) = 32))
 );
 
@@ -141,6 +143,62 @@ CREATE TABLE public.audit_pending_events (
 
 ALTER TABLE ONLY public.audit_pending_events FORCE ROW LEVEL SECURITY;
 
+CREATE TABLE public.change_events (
+    tenant_id uuid NOT NULL,
+    "position" bigint NOT NULL,
+    id uuid NOT NULL,
+    occurred_at timestamp with time zone NOT NULL,
+    tenant_slug text NOT NULL,
+    type text NOT NULL,
+    resource_type text NOT NULL,
+    resource_id text NOT NULL,
+    external_id text,
+    name text,
+    data jsonb
+);
+
+ALTER TABLE ONLY public.change_events FORCE ROW LEVEL SECURITY;
+
+CREATE TABLE public.change_events_pending (
+    tenant_id uuid NOT NULL,
+    id uuid NOT NULL,
+    queued_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    ordinal integer NOT NULL,
+    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
+    tenant_slug text NOT NULL,
+    type text NOT NULL,
+    resource_type text NOT NULL,
+    resource_id text NOT NULL,
+    external_id text,
+    name text,
+    data jsonb
+);
+
+ALTER TABLE ONLY public.change_events_pending FORCE ROW LEVEL SECURITY;
+
+CREATE TABLE public.change_feed_head (
+    id smallint NOT NULL,
+    last_position bigint NOT NULL,
+    purged_position bigint NOT NULL,
+    CONSTRAINT change_feed_head_check CHECK (((purged_position >= 0) AND (purged_position <= last_position))),
+    CONSTRAINT change_feed_head_id_check CHECK ((id = 1)),
+    CONSTRAINT change_feed_head_last_position_check CHECK ((last_position >= 0))
+);
+
+CREATE TABLE public.console_sessions (
+    id_hash bytea NOT NULL,
+    key_id text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    CONSTRAINT console_sessions_id_hash_sha256 CHECK ((octet_length(id_hash) = 32))
+);
+
+CREATE TABLE public.feed_cursors (
+    name text NOT NULL,
+    "position" bigint NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
 CREATE TABLE public.job_leases (
     name text NOT NULL,
     owner text NOT NULL,
@@ -199,6 +257,12 @@ CREATE TABLE public.scim_users (
 );
 
 ALTER TABLE ONLY public.scim_users FORCE ROW LEVEL SECURITY;
+
+CREATE TABLE public.service_settings (
+    name text NOT NULL,
+    value text NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
 
 CREATE TABLE public.staff_audit_chain_heads (
     chain smallint NOT NULL,
@@ -274,6 +338,46 @@ CREATE SEQUENCE public.typeorm_migrations_id_seq
 
 ALTER SEQUENCE public.typeorm_migrations_id_seq OWNED BY public.typeorm_migrations.id;
 
+CREATE TABLE public.webhook_attempts (
+    endpoint_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    event_id uuid NOT NULL,
+    "position" bigint NOT NULL,
+    event_type text NOT NULL,
+    attempt integer NOT NULL,
+    outcome text NOT NULL,
+    status integer,
+    latency_ms integer,
+    error text,
+    response_excerpt text,
+    CONSTRAINT webhook_attempts_outcome_check CHECK ((outcome = ANY (ARRAY['delivered'::text, 'failed'::text, 'abandoned'::text])))
+);
+
+CREATE TABLE public.webhook_endpoints (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    tenant_id uuid,
+    url text NOT NULL,
+    description text,
+    event_types text[],
+    secret text NOT NULL,
+    previous_secret text,
+    previous_secret_until timestamp with time zone,
+    status text DEFAULT 'active'::text NOT NULL,
+    disabled_reason text,
+    "position" bigint NOT NULL,
+    failing_since timestamp with time zone,
+    failures integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone,
+    lease_owner text,
+    lease_until timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT webhook_endpoints_position_check CHECK (("position" >= 0)),
+    CONSTRAINT webhook_endpoints_status_check CHECK ((status = ANY (ARRAY['active'::text, 'disabled'::text]))),
+    CONSTRAINT webhook_endpoints_url_check CHECK ((length(url) <= 2048))
+);
+
 ALTER TABLE ONLY public.typeorm_migrations ALTER COLUMN id SET DEFAULT nextval('public.typeorm_migrations_id_seq'::regclass);
 
 ALTER TABLE ONLY public.typeorm_migrations
@@ -291,6 +395,21 @@ ALTER TABLE ONLY public.audit_events
 ALTER TABLE ONLY public.audit_pending_events
     ADD CONSTRAINT audit_pending_events_pkey PRIMARY KEY (tenant_id, id);
 
+ALTER TABLE ONLY public.change_events_pending
+    ADD CONSTRAINT change_events_pending_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY public.change_events
+    ADD CONSTRAINT change_events_pkey PRIMARY KEY (tenant_id, "position");
+
+ALTER TABLE ONLY public.change_feed_head
+    ADD CONSTRAINT change_feed_head_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.console_sessions
+    ADD CONSTRAINT console_sessions_pkey PRIMARY KEY (id_hash);
+
+ALTER TABLE ONLY public.feed_cursors
+    ADD CONSTRAINT feed_cursors_pkey PRIMARY KEY (name);
+
 ALTER TABLE ONLY public.job_leases
     ADD CONSTRAINT job_leases_pkey PRIMARY KEY (name);
 
@@ -303,6 +422,9 @@ ALTER TABLE ONLY public.scim_groups
 ALTER TABLE ONLY public.scim_users
     ADD CONSTRAINT scim_users_pkey PRIMARY KEY (tenant_id, id);
 
+ALTER TABLE ONLY public.service_settings
+    ADD CONSTRAINT service_settings_pkey PRIMARY KEY (name);
+
 ALTER TABLE ONLY public.staff_audit_chain_heads
     ADD CONSTRAINT staff_audit_chain_heads_pkey PRIMARY KEY (chain);
 
@@ -311,6 +433,12 @@ ALTER TABLE ONLY public.staff_audit_events
 
 ALTER TABLE ONLY public.tenants
     ADD CONSTRAINT tenants_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.webhook_attempts
+    ADD CONSTRAINT webhook_attempts_pkey PRIMARY KEY (endpoint_id, id);
+
+ALTER TABLE ONLY public.webhook_endpoints
+    ADD CONSTRAINT webhook_endpoints_pkey PRIMARY KEY (id);
 
 CREATE INDEX api_keys_tenant_id_idx ON public.api_keys USING btree (tenant_id);
 
@@ -321,6 +449,10 @@ CREATE INDEX audit_events_resource_idx ON public.audit_events USING btree (tenan
 CREATE INDEX audit_events_time_idx ON public.audit_events USING btree (tenant_id, occurred_at);
 
 CREATE INDEX audit_pending_events_order_idx ON public.audit_pending_events USING btree (tenant_id, occurred_at, id);
+
+CREATE INDEX change_events_position_idx ON public.change_events USING btree ("position");
+
+CREATE INDEX console_sessions_key_id_idx ON public.console_sessions USING btree (key_id);
 
 CREATE INDEX scim_group_members_child_group_idx ON public.scim_group_members USING btree (tenant_id, child_group_id) WHERE (child_group_id IS NOT NULL);
 
@@ -354,6 +486,10 @@ CREATE INDEX staff_audit_events_time_idx ON public.staff_audit_events USING btre
 
 CREATE UNIQUE INDEX tenants_slug_key ON public.tenants USING btree (slug);
 
+CREATE INDEX webhook_attempts_recent_idx ON public.webhook_attempts USING btree (endpoint_id, at DESC);
+
+CREATE INDEX webhook_endpoints_tenant_idx ON public.webhook_endpoints USING btree (tenant_id);
+
 CREATE TRIGGER audit_events_append_only BEFORE DELETE OR UPDATE ON public.audit_events FOR EACH ROW EXECUTE FUNCTION public.audit_events_append_only('tenant');
 
 CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON public.audit_events FOR EACH STATEMENT EXECUTE FUNCTION public.audit_events_append_only('tenant');
@@ -378,6 +514,12 @@ ALTER TABLE ONLY public.audit_events
 ALTER TABLE ONLY public.audit_pending_events
     ADD CONSTRAINT audit_pending_events_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY public.change_events_pending
+    ADD CONSTRAINT change_events_pending_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.console_sessions
+    ADD CONSTRAINT console_sessions_key_id_fkey FOREIGN KEY (key_id) REFERENCES public.api_keys(key_id) ON DELETE CASCADE;
+
 ALTER TABLE ONLY public.scim_group_members
     ADD CONSTRAINT scim_group_members_child_group_fkey FOREIGN KEY (tenant_id, child_group_id) REFERENCES public.scim_groups(tenant_id, id) ON DELETE CASCADE;
 
@@ -396,11 +538,22 @@ ALTER TABLE ONLY public.scim_users
 ALTER TABLE ONLY public.scim_users
     ADD CONSTRAINT scim_users_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY public.webhook_attempts
+    ADD CONSTRAINT webhook_attempts_endpoint_id_fkey FOREIGN KEY (endpoint_id) REFERENCES public.webhook_endpoints(id) ON DELETE CASCADE;
+
+CREATE POLICY all_tenants_purge ON public.change_events FOR DELETE USING ((current_setting('app.change_feed'::text, true) = 'all'::text));
+
+CREATE POLICY all_tenants_read ON public.change_events FOR SELECT USING ((current_setting('app.change_feed'::text, true) = 'all'::text));
+
 ALTER TABLE public.audit_chain_heads ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE public.audit_events ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE public.audit_pending_events ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE public.change_events ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE public.change_events_pending ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE public.scim_group_members ENABLE ROW LEVEL SECURITY;
 
@@ -413,6 +566,10 @@ CREATE POLICY tenant_isolation ON public.audit_chain_heads USING ((tenant_id = (
 CREATE POLICY tenant_isolation ON public.audit_events USING ((tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid)) WITH CHECK ((tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid));
 
 CREATE POLICY tenant_isolation ON public.audit_pending_events USING ((tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid)) WITH CHECK ((tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid));
+
+CREATE POLICY tenant_isolation ON public.change_events USING ((tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid)) WITH CHECK ((tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid));
+
+CREATE POLICY tenant_isolation ON public.change_events_pending USING ((tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid)) WITH CHECK ((tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid));
 
 CREATE POLICY tenant_isolation ON public.scim_group_members USING ((tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid)) WITH CHECK ((tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid));
 

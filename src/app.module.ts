@@ -1,32 +1,32 @@
 import { Module, ValidationPipe } from '@nestjs/common';
+import { FeedModule } from './feed/feed.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import type { Request } from 'express';
-import { ClsModule } from 'nestjs-cls';
-import { LoggerModule } from 'nestjs-pino';
 import { AdminModule } from './admin/admin.module';
 import { AuditModule } from './audit/audit.module';
+import { BulkModule } from './bulk/bulk.module';
 import { FirstRunService } from './bootstrap/first-run.service';
-import { loggingParams } from './common/logging';
+import { LoggingModule } from './common/logging';
+import { RequestContextModule } from './common/request-context';
 import { ConfigModule } from './config/config.module';
-import { Env } from './config/env';
 import { DatabaseModule } from './database/database.module';
 import { GroupsModule } from './groups/groups.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { ScimExceptionFilter } from './scim/scim-exception.filter';
 import { ScimModule } from './scim/scim.module';
+import { SearchModule } from './search/search.module';
 import { TenantsModule } from './tenants/tenants.module';
+import { PublicUrlPublisher } from './tenants/public-url';
 import { UsersModule } from './users/users.module';
 
 @Module({
   imports: [
     ConfigModule,
-    LoggerModule.forRootAsync({ inject: [Env], useFactory: (env: Env) => loggingParams(env) }),
-    // Per-request context for logs and audit; the request id is set by configureApp before anything else.
-    ClsModule.forRoot({
-      global: true,
-      middleware: { mount: true, generateId: true, idGenerator: (request: Request) => request.id as string },
-    }),
+    LoggingModule,
+    // Per-request context for logs and audit, opened by configureApp before anything else.
+    RequestContextModule,
     DatabaseModule,
     RateLimitModule,
     TenantsModule,
@@ -35,7 +35,12 @@ import { UsersModule } from './users/users.module';
     ScimModule,
     UsersModule,
     GroupsModule,
+    BulkModule,
+    FeedModule,
+    WebhooksModule,
+    SearchModule,
     HealthModule,
+    MetricsModule,
   ],
   providers: [
     {
@@ -44,6 +49,7 @@ import { UsersModule } from './users/users.module';
     },
     { provide: APP_FILTER, useClass: ScimExceptionFilter },
     FirstRunService,
+    PublicUrlPublisher,
   ],
 })
 export class AppModule {}

@@ -1,23 +1,17 @@
-import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
-import { AppModule } from './app.module';
-import { configureApp, exitGracefullyOnSignals } from './app.setup';
+// The service's entry point. Tracing, when on, has to patch http, express and pg before anything loads them, so the
+// rest of the service is loaded only after that decision; when it is off the OpenTelemetry SDK is never loaded at
+// all (docs/ARCHITECTURE.md "Tracing"). Only the configuration is read first: it loads none of those modules.
 import { loadDotEnv } from './config/dotenv';
-import { Env } from './config/env';
+import { loadEnv } from './config/env';
 
-async function bootstrap(): Promise<void> {
+async function main(): Promise<void> {
   loadDotEnv();
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
-    bodyParser: false,
-    bufferLogs: true,
-  });
-  configureApp(app);
-  const env = app.get(Env);
-  exitGracefullyOnSignals(app, env.SHUTDOWN_GRACE_MS);
-  const server = await app.listen(env.PORT, env.HOST);
-  // Slow clients (one byte every few seconds) are cut off instead of holding sockets (SECURITY.md REL-LIM-06, H-70).
-  server.headersTimeout = env.HTTP_HEADERS_TIMEOUT_MS;
-  server.requestTimeout = env.HTTP_REQUEST_TIMEOUT_MS;
+  const env = loadEnv(process.env);
+  const stopTracing = env.OTEL_EXPORTER_OTLP_ENDPOINT
+    ? (await import('./tracing/tracing')).startTracing(env)
+    : undefined;
+  const { serve } = await import('./serve');
+  await serve(stopTracing);
 }
 
-void bootstrap();
+void main();

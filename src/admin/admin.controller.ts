@@ -14,15 +14,29 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IssuedToken, TokenSummary } from '../api-keys/api-keys.service';
-import { CreateTenantDto, ExpiringTokensQueryDto, IssueTokenDto, UpdateTenantDto } from './admin.dto';
+import {
+  CreateTenantDto,
+  ExpiringTokensQueryDto,
+  IssueStaffTokenDto,
+  IssueTokenDto,
+  RotateTokenDto,
+  UpdateTenantDto,
+} from './admin.dto';
 import { AdminGuard, StaffRequest } from './admin.guard';
-import { AdminService, ExpiringTokens, IssuedTenantToken, TenantView } from './admin.service';
+import {
+  AdminService,
+  ExpiringTokens,
+  IssuedTenantToken,
+  RotatedTenantToken,
+  TenantView,
+} from './admin.service';
+import { AnyStaffRole } from './staff-roles';
 
 const tokenRequest = (body: IssueTokenDto) => ({
   name: body.name,
   expiresAt: body.expiresAt ? new Date(body.expiresAt) : null,
 });
-const actorOf = (request: StaffRequest) => request.staff?.name ?? 'unknown';
+const actorOf = (request: StaffRequest) => request.operator ?? request.staff?.name ?? 'unknown';
 
 /** Staff API for tenants and their Secret Tokens; Nest's standard JSON errors (STYLE.md §5). */
 @Controller('api/admin')
@@ -38,11 +52,13 @@ export class AdminController {
   }
 
   @Get('tenants')
+  @AnyStaffRole()
   listTenants(): Promise<TenantView[]> {
     return this.admin.listTenants();
   }
 
   @Get('tenants/:slug')
+  @AnyStaffRole()
   getTenant(@Param('slug') slug: string): Promise<TenantView> {
     return this.admin.getTenant(slug);
   }
@@ -64,8 +80,33 @@ export class AdminController {
   }
 
   @Get('tenants/:slug/tokens')
+  @AnyStaffRole()
   listTokens(@Param('slug') slug: string): Promise<TokenSummary[]> {
     return this.admin.listTokens(slug);
+  }
+
+  /** The successor's clear token is in this response only (KEY-03); the old token works until `previous.expiresAt`. */
+  @Post('tenants/:slug/tokens/:keyId/rotate')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'Rotate a tenant token: a new token (shown once), the old one kept working for a grace period',
+    description:
+      'The old token stops at now + graceMinutes (0: at once), or at its own expiry if that is sooner. Audited as ' +
+      'token.issue (the new key) and token.rotate (the old one). SECURITY.md CON-07.',
+  })
+  rotateToken(
+    @Param('slug') slug: string,
+    @Param('keyId') keyId: string,
+    @Body() body: RotateTokenDto,
+    @Req() request: StaffRequest,
+  ): Promise<RotatedTenantToken> {
+    return this.admin.rotateToken(
+      slug,
+      keyId,
+      { graceMinutes: body.graceMinutes, expiresAt: body.expiresAt ? new Date(body.expiresAt) : null },
+      actorOf(request),
+    );
   }
 
   @Delete('tenants/:slug/tokens/:keyId')
@@ -75,6 +116,7 @@ export class AdminController {
   }
 
   @Get('tokens/expiring')
+  @AnyStaffRole()
   @ApiOperation({
     summary: 'Tokens (tenant and staff) that expire soon',
     description:
@@ -92,11 +134,12 @@ export class AdminController {
 
   @Post('staff-tokens')
   @Header('Cache-Control', 'no-store')
-  createStaffToken(@Body() body: IssueTokenDto, @Req() request: StaffRequest): Promise<IssuedToken> {
-    return this.admin.createStaffToken(tokenRequest(body), actorOf(request));
+  createStaffToken(@Body() body: IssueStaffTokenDto, @Req() request: StaffRequest): Promise<IssuedToken> {
+    return this.admin.createStaffToken({ ...tokenRequest(body), role: body.role }, actorOf(request));
   }
 
   @Get('staff-tokens')
+  @AnyStaffRole()
   listStaffTokens(): Promise<TokenSummary[]> {
     return this.admin.listStaffTokens();
   }

@@ -1,8 +1,12 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import type { StaffRole } from '../api-keys/api-key.entity';
 import { ApiKeysService, IssuedToken, TokenSummary } from '../api-keys/api-keys.service';
 import { Env } from '../config/env';
 import { AuditService } from '../audit/audit.service';
-import type { AuditVerification } from '../audit/audit.types';
+import { AuditListQueryDto, auditQueryOf } from '../audit/audit.dto';
+import type { AuditPage, AuditVerification } from '../audit/audit.types';
 import type { CustomAttributeDefinition } from '../custom-attributes/custom-attribute';
 import {
   CustomAttributeChanges,
@@ -10,20 +14,32 @@ import {
   CustomAttributesService,
   UserAttributesView,
 } from '../custom-attributes/custom-attributes.service';
-import { Tenant, TenantStatus } from '../tenants/tenant.entity';
+import { Tenant, TenantChanges } from '../tenants/tenant.entity';
 import { TenantsService } from '../tenants/tenants.service';
+import { tenantStatusChanged } from '../events/change-event';
+import { ChangeEventsService, FeedPage } from '../events/change-events.service';
+import type { Attempt } from '../webhooks/webhook-endpoints.repository';
+import { EndpointView, NewEndpoint, WebhooksService } from '../webhooks/webhooks.service';
+import { LOCAL_OPERATOR } from './operator';
 
 export interface TenantView {
   id: string;
   slug: string;
   displayName: string;
   status: string;
+  /** Per-tenant limits; null: the environment's default (RATE_LIMIT_PER_SECOND, RATE_LIMIT_BURST, TENANT_MAX_IN_FLIGHT). */
+  rateLimitPerSecond: number | null;
+  rateLimitBurst: number | null;
+  maxInFlight: number | null;
   tenantUrl: string;
   createdAt: Date;
   updatedAt: Date;
 }
 
 export type IssuedTenantToken = IssuedToken & { tenant: string; tenantUrl: string };
+
+/** A rotated token: the successor (shown once) and the old token, which works until its new `expiresAt`. */
+export type RotatedTenantToken = IssuedTenantToken & { previous: TokenSummary };
 
 /** A token about to expire, as staff see it: never the secret or its hash (SECURITY.md KEY-03, KEY-07). */
 export interface ExpiringTokenView {
@@ -47,10 +63,46 @@ export interface ExpiringTokens {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+const TENANT_CHANGEABLE = [
+  'displayName',
+  'status',
+  'rateLimitPerSecond',
+  'rateLimitBurst',
+  'maxInFlight',
+] as const satisfies (keyof TenantChanges)[];
+
+/** The audit event's `attributes`: each of `keys` whose value changed, with its old and new value. */
+function changedAttributes<T>(
+  before: T,
+  after: T,
+  keys: readonly (keyof T & string)[],
+): Record<string, { old: unknown; new: unknown }> {
+  return Object.fromEntries(
+    keys
+      .filter((key) => before[key] !== after[key])
+      .map((key) => [key, { old: before[key], new: after[key] }]),
+  );
+}
+
 export interface TokenRequest {
   name: string;
   expiresAt?: Date | null;
 }
+
+export interface StaffTokenRequest extends TokenRequest {
+  /** Default `admin` (SECURITY.md CON-01). */
+  role?: StaffRole;
+}
+
+export interface RotateRequest {
+  /** Minutes the old token keeps working; 0 ends it at once. */
+  graceMinutes: number;
+  /** The successor's expiry (optional, in the future). */
+  expiresAt?: Date | null;
+}
+
+/** The longest grace a rotation may give the old token: a week, enough for any customer's change window. */
+export const MAX_GRACE_MINUTES = 7 * 24 * 60;
 
 /**
  * What staff can do, in one place: the admin API and the operator CLI both call it, so they cannot drift.
@@ -64,8 +116,40 @@ export class AdminService {
     private readonly apiKeys: ApiKeysService,
     private readonly audit: AuditService,
     private readonly customAttributes: CustomAttributesService,
+    private readonly changes: ChangeEventsService,
+    private readonly webhooks: WebhooksService,
     private readonly env: Env,
   ) {}
+
+  /** A tenant's change events (the CLI's `events tail`). */
+  async followEvents(slug: string, after: string | undefined, wait: number): Promise<FeedPage> {
+    const tenant = await this.tenants.getBySlug(slug);
+    return this.changes.tenantFeed(tenant.id, { after: after ?? 'end', wait, limit: 1000 });
+  }
+
+  createWebhook(input: NewEndpoint): Promise<{ endpoint: EndpointView; secret: string }> {
+    return this.webhooks.create(input);
+  }
+
+  listWebhooks(tenant?: string): Promise<EndpointView[]> {
+    return this.webhooks.list(tenant);
+  }
+
+  setWebhookStatus(id: string, status: 'active' | 'disabled'): Promise<EndpointView> {
+    return this.webhooks.setStatus(id, status);
+  }
+
+  rotateWebhook(id: string, overlapHours?: number): Promise<{ endpoint: EndpointView; secret: string }> {
+    return this.webhooks.rotate(id, overlapHours);
+  }
+
+  replayWebhook(id: string, after: string): Promise<EndpointView> {
+    return this.webhooks.replay(id, after);
+  }
+
+  webhookAttempts(id: string, limit?: number): Promise<Attempt[]> {
+    return this.webhooks.attempts(id, limit);
+  }
 
   async createTenant(slug: string, displayName: string): Promise<TenantView> {
     const created = await this.tenants.create(slug, displayName, (tx, tenant) =>
@@ -76,37 +160,29 @@ export class AdminService {
         changes: { other: { slug: tenant.slug, displayName: tenant.displayName, status: tenant.status } },
       }),
     );
-    return this.view(created);
+    return this.viewOf(created);
   }
 
   async listTenants(): Promise<TenantView[]> {
-    return (await this.tenants.list()).map((tenant) => this.view(tenant));
+    return (await this.tenants.list()).map((tenant) => this.viewOf(tenant));
   }
 
   async getTenant(slug: string): Promise<TenantView> {
-    return this.view(await this.tenants.getBySlug(slug));
+    return this.viewOf(await this.tenants.getBySlug(slug));
   }
 
-  async updateTenant(
-    slug: string,
-    changes: { displayName?: string; status?: TenantStatus },
-  ): Promise<TenantView> {
-    const updated = await this.tenants.update(slug, changes, (tx, { before, after }) =>
-      this.audit.record(tx, {
+  async updateTenant(slug: string, changes: TenantChanges): Promise<TenantView> {
+    const updated = await this.tenants.update(slug, changes, async (tx, { before, after }) => {
+      if (before.status !== after.status)
+        this.changes.record(tx, after.slug, [tenantStatusChanged(after, after.status)]);
+      await this.audit.record(tx, {
         action: 'tenant.update',
         actor: this.audit.staffActor(),
         ...tenantResource(after),
-        changes: {
-          attributes: {
-            ...(before.displayName !== after.displayName
-              ? { displayName: { old: before.displayName, new: after.displayName } }
-              : {}),
-            ...(before.status !== after.status ? { status: { old: before.status, new: after.status } } : {}),
-          },
-        },
-      }),
-    );
-    return this.view(updated);
+        changes: { attributes: changedAttributes(before, after, TENANT_CHANGEABLE) },
+      });
+    });
+    return this.viewOf(updated);
   }
 
   async issueToken(slug: string, request: TokenRequest, actor: string): Promise<IssuedTenantToken> {
@@ -131,6 +207,57 @@ export class AdminService {
     return this.apiKeys.listForTenant((await this.tenants.getBySlug(slug)).id);
   }
 
+  /**
+   * Rotates a tenant token (SECURITY.md CON-07): a successor with the same name, shown once, and the old token kept
+   * working for `graceMinutes` (never longer than it would have anyway), so the customer can paste the new one into
+   * Entra before the old one stops. Both halves are audited in the rotation's transaction.
+   */
+  async rotateToken(
+    slug: string,
+    keyId: string,
+    request: RotateRequest,
+    actor: string,
+  ): Promise<RotatedTenantToken> {
+    assertFutureExpiry(request.expiresAt);
+    if (
+      !Number.isInteger(request.graceMinutes) ||
+      request.graceMinutes < 0 ||
+      request.graceMinutes > MAX_GRACE_MINUTES
+    )
+      throw new BadRequestException(`graceMinutes must be a whole number from 0 to ${MAX_GRACE_MINUTES}`);
+    const tenant = await this.tenants.getBySlug(slug);
+    const graceUntil = new Date(Date.now() + request.graceMinutes * 60_000);
+    const rotated = await this.apiKeys.rotateForTenant(
+      tenant.id,
+      keyId,
+      { createdBy: actor, expiresAt: request.expiresAt ?? null, graceUntil },
+      async (tx, { issued, previous }) => {
+        const staff = this.audit.staffActor(actor);
+        await this.audit.record(tx, {
+          action: 'token.issue',
+          actor: staff,
+          ...tokenResource('Token', issued.keyId, issued.name),
+          changes: {
+            other: { expiresAt: issued.expiresAt, lastFour: issued.lastFour, replaces: previous.keyId },
+          },
+        });
+        await this.audit.record(tx, {
+          action: 'token.rotate',
+          actor: staff,
+          ...tokenResource('Token', previous.keyId, previous.name),
+          changes: { other: { expiresAt: previous.expiresAt, successor: issued.keyId } },
+        });
+      },
+    );
+    if (!rotated) throw new NotFoundException(`No active token '${keyId}' for tenant '${slug}'`);
+    return {
+      ...rotated.issued,
+      tenant: tenant.slug,
+      tenantUrl: this.tenants.scimUrl(tenant),
+      previous: rotated.previous,
+    };
+  }
+
   async revokeToken(slug: string, keyId: string): Promise<void> {
     const tenant = await this.tenants.getBySlug(slug);
     const revoked = await this.apiKeys.revokeForTenant(tenant.id, keyId, (tx) =>
@@ -145,14 +272,27 @@ export class AdminService {
     }
   }
 
-  createStaffToken(request: TokenRequest, actor: string): Promise<IssuedToken> {
+  createStaffToken(request: StaffTokenRequest, actor: string): Promise<IssuedToken> {
+    // That token may name the operator it acts for (AdminGuard): no one else may hold one of that name.
+    if (request.name === LOCAL_OPERATOR)
+      throw new BadRequestException(`'${LOCAL_OPERATOR}' is reserved for the service's own CLI channel`);
+    return this.issueStaffToken(request, actor);
+  }
+
+  /** The token of the local operator channel (local-operator.ts), minted by the service at start. */
+  createLocalOperatorToken(): Promise<IssuedToken> {
+    return this.issueStaffToken({ name: LOCAL_OPERATOR }, 'service');
+  }
+
+  private issueStaffToken(request: StaffTokenRequest, actor: string): Promise<IssuedToken> {
     assertFutureExpiry(request.expiresAt);
-    return this.apiKeys.issueForStaff({ ...request, createdBy: actor }, (tx, token) =>
+    const role = request.role ?? 'admin';
+    return this.apiKeys.issueForStaff({ ...request, role, createdBy: actor }, (tx, token) =>
       this.audit.recordStaff(tx, {
         action: 'staff-token.create',
         actor: this.audit.staffActor(actor),
         ...tokenResource('StaffToken', token.keyId, token.name),
-        changes: { other: { expiresAt: token.expiresAt, lastFour: token.lastFour } },
+        changes: { other: { expiresAt: token.expiresAt, lastFour: token.lastFour, role } },
       }),
     );
   }
@@ -202,12 +342,26 @@ export class AdminService {
     return { withinDays, asOf, tokens };
   }
 
+  /**
+   * A page of a tenant's audit trail, newest first: the CLI's `audit list`. The query is validated here as the admin
+   * API's pipe validates it, since the CLI in-process has no pipe.
+   */
+  async listAudit(slug: string, query: AuditListQueryDto): Promise<AuditPage> {
+    const dto = plainToInstance(AuditListQueryDto, query);
+    const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true });
+    if (errors.length > 0)
+      throw new BadRequestException(
+        errors.flatMap((error) => Object.values(error.constraints ?? {})).join('; '),
+      );
+    return this.audit.list((await this.tenants.getBySlug(slug)).id, auditQueryOf(dto));
+  }
+
   /** Recomputes a tenant's audit hash chain (SECURITY.md AUD-04); the CLI's `audit verify`. */
   async verifyAudit(slug: string): Promise<AuditVerification> {
     return this.audit.verify({ tenantId: (await this.tenants.getBySlug(slug)).id });
   }
 
-  // Custom user attributes (issue #9): rules and audit in CustomAttributesService.
+  // Custom user attributes: rules and audit in CustomAttributesService.
   listUserAttributes(slug: string): Promise<UserAttributesView> {
     return this.customAttributes.list(slug);
   }
@@ -236,12 +390,15 @@ export class AdminService {
     return this.customAttributes.purge(slug, name, confirm);
   }
 
-  private view(tenant: Tenant): TenantView {
+  viewOf(tenant: Tenant): TenantView {
     return {
       id: tenant.id,
       slug: tenant.slug,
       displayName: tenant.displayName,
       status: tenant.status,
+      rateLimitPerSecond: tenant.rateLimitPerSecond,
+      rateLimitBurst: tenant.rateLimitBurst,
+      maxInFlight: tenant.maxInFlight,
       tenantUrl: this.tenants.scimUrl(tenant),
       createdAt: tenant.createdAt,
       updatedAt: tenant.updatedAt,

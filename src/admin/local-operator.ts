@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Env } from '../config/env';
 import { AdminService } from './admin.service';
+import { LOCAL_OPERATOR } from './operator';
 
-export const LOCAL_OPERATOR = 'local-operator';
 export const SERVICE_FILE = 'service.json';
 
 /** What the running service leaves in its data folder for the CLI (see docs/ARCHITECTURE.md, "CLI"). */
@@ -51,7 +51,7 @@ export class LocalOperatorChannel implements OnApplicationBootstrap, OnApplicati
     for (const token of await this.admin.listStaffTokens()) {
       if (token.name === LOCAL_OPERATOR && token.active) await this.admin.revokeStaffToken(token.keyId);
     }
-    const issued = await this.admin.createStaffToken({ name: LOCAL_OPERATOR }, 'service');
+    const issued = await this.admin.createLocalOperatorToken();
     const content: LocalServiceFile = {
       pid: process.pid,
       url: `http://127.0.0.1:${address.port}`,

@@ -8,9 +8,10 @@ import {
 } from '../custom-attributes/custom-attributes.dto';
 import type { UserAttributesView } from '../custom-attributes/custom-attributes.service';
 import { AdminGuard } from './admin.guard';
+import { AnyStaffRole } from './staff-roles';
 import { AdminService } from './admin.service';
 
-/** Staff API for a tenant's custom user attributes (issue #9); Nest's standard JSON errors (STYLE.md §5). */
+/** Staff API for a tenant's custom user attributes; Nest's standard JSON errors (STYLE.md §5). */
 @Controller('api/admin/tenants/:slug/user-attributes')
 @UseGuards(AdminGuard)
 @ApiTags('Admin (staff)')
@@ -19,6 +20,7 @@ export class UserAttributesController {
   constructor(private readonly admin: AdminService) {}
 
   @Get()
+  @AnyStaffRole()
   @ApiOperation({
     summary: "The tenant's custom user extension URN and attribute definitions (removed ones too)",
   })

@@ -57,6 +57,28 @@ export class ApiKeysRepository {
     return (result.affected ?? 0) > 0;
   }
 
+  /**
+   * Brings an active token's expiry forward to `until` (never later than it already was) and returns it as it now is;
+   * null when that owner has no such active token. The row stays locked until the caller's transaction ends, so two
+   * rotations of one token cannot both succeed.
+   */
+  async expireBy(
+    kind: TokenKind,
+    tenantId: string,
+    keyId: string,
+    until: Date,
+    manager: EntityManager,
+  ): Promise<ApiKey | null> {
+    const [rows] = await manager.query<[{ key_id: string }[], number]>(
+      `UPDATE api_keys SET expires_at = LEAST(COALESCE(expires_at, $4::timestamptz), $4::timestamptz)
+       WHERE key_id = $1 AND kind = $2 AND tenant_id = $3 AND revoked_at IS NULL
+         AND (expires_at IS NULL OR expires_at > now())
+       RETURNING key_id`,
+      [keyId, kind, tenantId, until.toISOString()],
+    );
+    return rows.length === 0 ? null : manager.getRepository(ApiKey).findOneByOrFail({ keyId });
+  }
+
   private on(manager: EntityManager | undefined): Repository<ApiKey> {
     return manager ? manager.getRepository(ApiKey) : this.repo;
   }

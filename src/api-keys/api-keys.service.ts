@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { readThroughCache } from '../common/read-through-cache';
 import { Env } from '../config/env';
 import { EntityManager, TenantDatabase, WriteTx } from '../database/tenant-database';
-import { ApiKey } from './api-key.entity';
+import { ApiKey, StaffRole } from './api-key.entity';
 import { ApiKeysRepository } from './api-keys.repository';
 import { mintToken, parseToken, secretMatches, TokenKind } from './token-format';
 
@@ -18,6 +18,8 @@ export interface TokenSummary {
   lastUsedAt: Date | null;
   revokedAt: Date | null;
   active: boolean;
+  /** A staff token's role (SECURITY.md CON-01); null for a tenant's Secret Token. */
+  role: StaffRole | null;
 }
 
 /** A token that is about to expire, with its owner (a tenant id, or null for a staff token). */
@@ -35,6 +37,19 @@ interface IssueRequest {
   name: string;
   createdBy: string;
   expiresAt?: Date | null;
+}
+
+/** A rotation: the successor's expiry, and when the rotated token stops working (its grace period's end). */
+interface RotateRequest {
+  createdBy: string;
+  expiresAt?: Date | null;
+  graceUntil: Date;
+}
+
+/** A rotated token: its successor (with the clear token, shown once) and the old one as it is now. */
+export interface RotatedToken {
+  issued: IssuedToken;
+  previous: TokenSummary;
 }
 
 const TOUCH_INTERVAL_MS = 60_000;
@@ -77,10 +92,34 @@ export class ApiKeysService implements BeforeApplicationShutdown {
   }
 
   issueForStaff(
-    request: IssueRequest,
+    request: IssueRequest & { role: StaffRole },
     inTx?: InTokenTransaction<StaffTx, IssuedToken>,
   ): Promise<IssuedToken> {
     return this.keys.transaction((manager) => this.issue('kst', null, request, manager, { manager }, inTx));
+  }
+
+  /**
+   * Replaces an active tenant token (SECURITY.md CON-07): a successor with the same name, and the old token's expiry
+   * brought forward to `graceUntil` (never pushed back), so Entra keeps working until the new token is pasted in.
+   * Null when the tenant has no such active token.
+   */
+  async rotateForTenant(
+    tenantId: string,
+    keyId: string,
+    request: RotateRequest,
+    inTx?: InTokenTransaction<WriteTx, RotatedToken>,
+  ): Promise<RotatedToken | null> {
+    const rotated = await this.db.write(tenantId, async (tx) => {
+      const manager = await tx.entityManager();
+      const previous = await this.keys.expireBy('ksc', tenantId, keyId, request.graceUntil, manager);
+      if (!previous) return null;
+      const issued = await this.issue('ksc', tenantId, { ...request, name: previous.name }, manager, tx);
+      const result = { issued, previous: summarise(previous) };
+      await inTx?.(tx, result);
+      return result;
+    });
+    this.cache.delete(keyId);
+    return rotated;
   }
 
   async listForTenant(tenantId: string): Promise<TokenSummary[]> {
@@ -132,10 +171,16 @@ export class ApiKeysService implements BeforeApplicationShutdown {
     return this.verify('kst', presented);
   }
 
+  /** The staff token behind a console session, if it is still active (revoking it ends its sessions, CON-03). */
+  async activeStaff(keyId: string): Promise<ApiKey | null> {
+    const key = (await this.cache.fetch(keyId))?.key ?? null;
+    return key && key.kind === 'kst' && isActive(key) ? key : null;
+  }
+
   private async issue<Tx>(
     kind: TokenKind,
     tenantId: string | null,
-    request: IssueRequest,
+    request: IssueRequest & { role?: StaffRole },
     manager: EntityManager,
     tx: Tx,
     inTx?: InTokenTransaction<Tx, IssuedToken>,
@@ -151,6 +196,7 @@ export class ApiKeysService implements BeforeApplicationShutdown {
         lastFour: minted.lastFour,
         createdBy: request.createdBy,
         expiresAt: request.expiresAt ?? null,
+        role: kind === 'kst' ? (request.role ?? 'admin') : null,
       },
       manager,
     );
@@ -215,5 +261,6 @@ function summarise(key: ApiKey): TokenSummary {
     lastUsedAt: key.lastUsedAt,
     revokedAt: key.revokedAt,
     active: isActive(key),
+    role: key.role,
   };
 }

@@ -42,7 +42,7 @@ function checksum(text: string): string {
 }
 
 export function hashSecret(secret: string): Buffer {
-  // One-shot crypto.hash (Node ≥ 20.12): every authenticated request hashes its token (issue #8).
+  // One-shot crypto.hash (Node ≥ 20.12): every authenticated request hashes its token.
   return hash('sha256', secret, 'buffer');
 }
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { v7 as timeOrderedUuid } from 'uuid';
 import { sqlStateOf } from '../database/database-errors';
 import { PREPARED } from '../database/session';
 import type { OneWrite, ReadTx, WriteTx } from '../database/tenant-database';
@@ -32,16 +33,22 @@ export class AuditPendingRepository {
    * The event, in the change's own transaction (SECURITY.md AUD-01); the database reads the clock. Nothing in the
    * transaction reads it back, so it is deferred and travels with the transaction's next statement or its COMMIT; if
    * it fails, the change rolls back with it.
+   *
+   * Sealing order is (occurred_at, id). The id is a UUIDv7 (RFC 9562), increasing within this process, so events
+   * that read the same clock still seal in the order they were written: the embedded database's clock has
+   * millisecond resolution, and one transaction may write several events (a rotation: the token issued, then the
+   * old one rotated).
    */
   insert(
     tx: Pick<OneWrite, 'tenantId' | 'defer'>,
     e: Omit<AuditEvent, 'tenantId' | 'seq' | 'occurredAt'>,
   ): void {
     tx.defer(
-      `INSERT INTO audit_pending_events (tenant_id, ${EVENT_COLUMNS})
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15::jsonb)`,
+      `INSERT INTO audit_pending_events (tenant_id, id, ${EVENT_COLUMNS})
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16::jsonb)`,
       [
-        ...[tx.tenantId, e.requestId, e.sourceIp, e.actorType, e.actorId, e.actorName, e.action],
+        ...[tx.tenantId, timeOrderedUuid()],
+        ...[e.requestId, e.sourceIp, e.actorType, e.actorId, e.actorName, e.action],
         ...[e.resourceType, e.resourceId, e.resourceName, e.outcome, e.status, e.scimType],
         ...[jsonb(e.changes), jsonb(e.request)],
       ],

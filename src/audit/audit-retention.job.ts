@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Env } from '../config/env';
+import { JobLeases } from '../database/job-leases';
 import { TenantDatabase } from '../database/tenant-database';
 import { TenantsService } from '../tenants/tenants.service';
 import { AuditRepository, ChainRef } from './audit.repository';
@@ -17,7 +18,7 @@ export interface PurgeResult {
 }
 
 /**
- * Deletes audit events older than AUDIT_RETENTION_DAYS (issue #6, SECURITY.md AUD-06): per chain, in batches,
+ * Deletes audit events older than AUDIT_RETENTION_DAYS (SECURITY.md AUD-06): per chain, in batches,
  * always the oldest events first, moving the chain's anchor past them and appending an `audit.purge` checkpoint
  * event in the same transaction, so the chain stays verifiable from its oldest remaining event and the purge
  * itself is on the record. Runs under a row lease so one instance purges at a time (SCALE.md SCALE-APP-03).
@@ -34,6 +35,7 @@ export class AuditRetentionJob implements OnApplicationBootstrap, OnApplicationS
     private readonly audit: AuditService,
     private readonly tenants: TenantsService,
     private readonly db: TenantDatabase,
+    private readonly leases: JobLeases,
     private readonly env: Env,
   ) {}
 
@@ -59,7 +61,7 @@ export class AuditRetentionJob implements OnApplicationBootstrap, OnApplicationS
 
   private async runOnce(): Promise<void> {
     const leaseSeconds = this.env.AUDIT_RETENTION_INTERVAL_MINUTES * 60;
-    if (!(await this.events.takeLease(LEASE, this.owner, leaseSeconds))) return;
+    if (!(await this.leases.take(LEASE, this.owner, leaseSeconds))) return;
     const cutoff = new Date(Date.now() - this.env.AUDIT_RETENTION_DAYS * 86_400_000);
     const result = await this.purge(cutoff);
     if (result.deleted > 0)

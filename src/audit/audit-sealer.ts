@@ -2,10 +2,12 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { Env } from '../config/env';
 import { sqlStateOf } from '../database/database-errors';
 import { OneWrite, TenantDatabase, WriteTx } from '../database/tenant-database';
+import { ChangeEventsService } from '../events/change-events.service';
 import { TenantsService } from '../tenants/tenants.service';
 import { chainHash } from './audit-hash';
 import { AuditPendingRepository, Sealed } from './audit-pending.repository';
 import { AuditRepository } from './audit.repository';
+import { SealingBacklog } from './sealing-backlog';
 import type { AuditEvent } from './audit.types';
 
 /** An event's fields before the chain assigns tenant, seq and time. */
@@ -19,7 +21,7 @@ export const SEAL_BATCH = 500;
  */
 export const SWEEP_OLDER_THAN_MS = 60_000;
 /**
- * How long committed events wait for company before a sealing transaction starts (issue #8). Sealing costs about five
+ * How long committed events wait for company before a sealing transaction starts. Sealing costs about five
  * round trips whatever the batch; under steady writes this gathers a batch per round instead of one or two events.
  * A reader of the chain (`seal()`) does not wait for it.
  */
@@ -27,7 +29,7 @@ export const SEAL_DELAY_MS = 20;
 
 /**
  * Links committed audit events into their tenant's hash chain (SECURITY.md AUD-03), right after the change's
- * COMMIT instead of inside it (issue #8). A change's transaction only inserts its event into
+ * COMMIT instead of inside it. A change's transaction only inserts its event into
  * `audit_pending_events` (AUD-01); then, per tenant and one at a time, the sealer locks the chain head
  * `FOR UPDATE`, takes the oldest pending events, gives them the next seqs and hashes and moves them into
  * `audit_events` in one transaction. Writers of a tenant no longer queue on its head for their whole transaction,
@@ -43,12 +45,15 @@ export class AuditSealer implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly wake = new Map<string, () => void>();
   private timer?: NodeJS.Timeout;
   private sweeping?: Promise<number>;
+  /** What this process committed and has not sealed yet, for the metrics. */
+  readonly backlog = new SealingBacklog();
 
   constructor(
     private readonly pending: AuditPendingRepository,
     private readonly events: AuditRepository,
     private readonly db: TenantDatabase,
     private readonly tenants: TenantsService,
+    private readonly changes: ChangeEventsService,
     private readonly env: Env,
   ) {}
 
@@ -76,6 +81,7 @@ export class AuditSealer implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** Seal soon; called after each COMMIT that wrote an event. Never throws: the sweep retries what failed. */
   request(tenantId: string): void {
+    this.backlog.committed(tenantId);
     // Not `seal().catch()` on a running loop: under steady writes the loop does not settle, and every derived
     // promise would keep its request's async context (CLS: the whole request) alive until it does.
     if (this.running.has(tenantId)) {
@@ -138,12 +144,16 @@ export class AuditSealer implements OnApplicationBootstrap, BeforeApplicationShu
       do {
         if (pauseMs > 0) await this.pause(tenantId, pauseMs);
         this.again.delete(tenantId);
-        while ((await this.db.write(tenantId, (tx) => this.sealBatch(tx))) === SEAL_BATCH);
+        this.backlog.roundStarted(tenantId);
+        while ((await this.db.writeInBackground(tenantId, (tx) => this.sealBatch(tx))) === SEAL_BATCH);
+        this.backlog.roundEnded(tenantId, true);
         pauseMs = SEAL_DELAY_MS;
       } while (this.again.has(tenantId));
     } catch (error) {
       // The tenant was deleted while we sealed: its pending events went with it (ON DELETE CASCADE).
-      if (sqlStateOf(error) !== '23503') throw error;
+      const gone = sqlStateOf(error) === '23503';
+      this.backlog.roundEnded(tenantId, gone);
+      if (!gone) throw error;
     } finally {
       // In the same tick as the last check: a seal() from here on starts a new loop.
       this.running.delete(tenantId);
@@ -187,6 +197,8 @@ export class AuditSealer implements OnApplicationBootstrap, BeforeApplicationShu
       return link;
     });
     this.pending.seal(tx, sealed);
+    // The change events committed with them (and any after) get their feed positions in the same transaction.
+    await this.changes.seal(tx);
     return batch.length;
   }
 

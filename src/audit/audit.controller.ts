@@ -1,13 +1,14 @@
 import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminGuard } from '../admin/admin.guard';
+import { AnyStaffRole } from '../admin/staff-roles';
 import { TenantsService } from '../tenants/tenants.service';
-import { AuditListQueryDto } from './audit.dto';
+import { AuditListQueryDto, auditQueryOf } from './audit.dto';
 import { AuditService } from './audit.service';
 import type { AuditPage, AuditSummary, AuditVerification } from './audit.types';
 
 /**
- * Staff read the audit trail of one tenant at a time (issue #6); the tenant comes from the path and every query
+ * Staff read the audit trail of one tenant at a time; the tenant comes from the path and every query
  * is scoped by its id, so one tenant's trail never shows another's events. Nest's standard errors (STYLE.md §5).
  */
 @Controller('api/admin/tenants/:slug/audit')
@@ -21,6 +22,7 @@ export class AuditController {
   ) {}
 
   @Get()
+  @AnyStaffRole()
   @ApiOperation({
     summary: "Search a tenant's audit trail, newest first",
     description:
@@ -29,22 +31,11 @@ export class AuditController {
   })
   @ApiOkResponse({ description: '{ items: AuditEvent[], nextCursor: string | null }' })
   async list(@Param('slug') slug: string, @Query() query: AuditListQueryDto): Promise<AuditPage> {
-    const tenant = await this.tenants.getBySlug(slug);
-    return this.audit.list(tenant.id, {
-      from: query.from ? new Date(query.from) : undefined,
-      to: query.to ? new Date(query.to) : undefined,
-      action: query.action,
-      resourceType: query.resourceType,
-      resourceId: query.resourceId,
-      resourceName: query.resourceName,
-      outcome: query.outcome,
-      requestId: query.requestId,
-      before: query.cursor,
-      limit: query.limit ?? 50,
-    });
+    return this.audit.list((await this.tenants.getBySlug(slug)).id, auditQueryOf(query));
   }
 
   @Get('summary')
+  @AnyStaffRole()
   @ApiOperation({
     summary: "Health of a tenant's provisioning over the last 24 h",
     description:
@@ -56,6 +47,7 @@ export class AuditController {
   }
 
   @Post('verify')
+  @AnyStaffRole() // recomputes hashes; changes nothing
   @HttpCode(200)
   @ApiOperation({
     summary: "Verify the tenant's hash chain from its retention anchor",

@@ -2,30 +2,29 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 
+import type { AuditQuery } from './audit.types';
+
 export const MAX_PAGE_SIZE = 200;
 
 /** Filters of GET /api/admin/tenants/{tenant}/audit; all optional, combined with AND. */
 export class AuditListQueryDto {
-  @ApiPropertyOptional({ example: '2025-01-01T00:00:00Z', description: 'Events at or after this time' })
+  @ApiPropertyOptional({ description: 'Events at or after this time (ISO 8601)' })
   @IsOptional()
   @IsISO8601()
   from?: string;
 
-  @ApiPropertyOptional({ example: '2025-01-02T00:00:00Z', description: 'Events before this time' })
+  @ApiPropertyOptional({ description: 'Events before this time (ISO 8601)' })
   @IsOptional()
   @IsISO8601()
   to?: string;
 
-  @ApiPropertyOptional({
-    example: 'user.patch',
-    description: 'e.g. user.create, group.members, request.failed',
-  })
+  @ApiPropertyOptional({ description: 'e.g. user.create, group.members, request.failed' })
   @IsOptional()
   @IsString()
   @Length(1, 64)
   action?: string;
 
-  @ApiPropertyOptional({ example: 'User', description: 'User, Group, Tenant, Token, StaffToken, Audit' })
+  @ApiPropertyOptional({ description: 'User, Group, Tenant, Token, StaffToken, Audit' })
   @IsOptional()
   @IsString()
   @Length(1, 64)
@@ -37,7 +36,7 @@ export class AuditListQueryDto {
   @Length(1, 256)
   resourceId?: string;
 
-  @ApiPropertyOptional({ example: 'alice@kund.se', description: 'userName or displayName, case-insensitive' })
+  @ApiPropertyOptional({ description: 'userName or displayName, case-insensitive, e.g. alice@kund.se' })
   @IsOptional()
   @IsString()
   @Length(1, 256)
@@ -66,4 +65,20 @@ export class AuditListQueryDto {
   @Min(1)
   @Max(MAX_PAGE_SIZE)
   limit?: number;
+}
+
+/** The filter of a validated query: the admin API's and the CLI's `audit list` (through AdminService). */
+export function auditQueryOf(query: AuditListQueryDto): AuditQuery {
+  return {
+    from: query.from ? new Date(query.from) : undefined,
+    to: query.to ? new Date(query.to) : undefined,
+    action: query.action,
+    resourceType: query.resourceType,
+    resourceId: query.resourceId,
+    resourceName: query.resourceName,
+    outcome: query.outcome,
+    requestId: query.requestId,
+    before: query.cursor,
+    limit: query.limit ?? 50,
+  };
 }

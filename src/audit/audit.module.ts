@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { EventsModule } from '../events/events.module';
 import { Env } from '../config/env';
 import { TenantsModule } from '../tenants/tenants.module';
 import { AuditController } from './audit.controller';
@@ -10,9 +11,9 @@ import { AuditService } from './audit.service';
 import { Redactor } from './redaction';
 import { RequestFailureRecorder } from './request-failures';
 
-/** Audit trail and provisioning log (issue #6); other modules call the exported AuditService. */
+/** Audit trail and provisioning log; other modules call the exported AuditService. */
 @Module({
-  imports: [TenantsModule],
+  imports: [TenantsModule, EventsModule],
   controllers: [AuditController],
   providers: [
     AuditRepository,
@@ -23,6 +24,6 @@ import { RequestFailureRecorder } from './request-failures';
     AuditRetentionJob,
     { provide: Redactor, inject: [Env], useFactory: (env: Env) => new Redactor(env.AUDIT_REDACT_ATTRIBUTES) },
   ],
-  exports: [AuditService, RequestFailureRecorder, AuditRetentionJob],
+  exports: [AuditService, RequestFailureRecorder, AuditRetentionJob, AuditSealer],
 })
 export class AuditModule {}

@@ -55,6 +55,13 @@ const HEAD_COLUMNS = `last_seq::text AS "lastSeq", last_hash AS "lastHash", anch
 /** SQL NULL for null, so "no changes" is not stored as a JSON null. */
 const jsonb = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
 
+export interface HourlyCount {
+  /** The hour's start, e.g. 2026-01-31T13:00:00Z. */
+  hour: string;
+  events: number;
+  failures: number;
+}
+
 export interface FailureCount {
   status: number;
   scimType: string | null;
@@ -96,7 +103,7 @@ export class AuditRepository {
   async append(manager: EntityManager, chain: ChainRef, row: ChainedEvent): Promise<void> {
     const t = tablesOf(chain);
     const e = row.event;
-    // The event and the new head in one statement: one round trip less inside every mutation (issue #8).
+    // The event and the new head in one statement: one round trip less inside every mutation.
     await manager.query(
       `WITH event AS (
          INSERT INTO ${t.events} (${t.key}, seq, occurred_at, request_id, source_ip, actor_type, actor_id, actor_name,
@@ -117,7 +124,7 @@ export class AuditRepository {
   // Staff reads of one tenant's trail run in that tenant's transaction (`TenantDatabase.read`), like its requests:
   // row-level security then holds for them too, and `tenant_id = $1` stays as the application's own filter.
 
-  /** Newest first, seq below the cursor: later inserts get higher seqs, so pages never shift (issue #6). */
+  /** Newest first, seq below the cursor: later inserts get higher seqs, so pages never shift. */
   async list(tx: ReadTx, q: AuditQuery): Promise<AuditEvent[]> {
     const params: unknown[] = [tx.tenantId];
     const where = ['tenant_id = $1'];
@@ -156,6 +163,17 @@ export class AuditRepository {
       [tx.tenantId, since],
     );
     return row;
+  }
+
+  /** Events and failures per hour since `since` (UTC hours with none are absent): the time index serves it. */
+  async hourly(tx: ReadTx, since: string): Promise<HourlyCount[]> {
+    return tx.query<HourlyCount>(
+      `SELECT to_char(date_trunc('hour', occurred_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24":00:00Z"') AS hour,
+         count(*)::int AS events, count(*) FILTER (WHERE outcome = 'failure')::int AS failures
+       FROM audit_events WHERE tenant_id = $1 AND occurred_at >= $2::timestamptz AND action <> 'audit.purge'
+       GROUP BY 1 ORDER BY 1`,
+      [tx.tenantId, since],
+    );
   }
 
   async lastFailure(tx: ReadTx): Promise<AuditEvent | null> {
@@ -249,17 +267,5 @@ export class AuditRepository {
       [t.value, anchorSeq, last.rowHash],
     );
     return { deleted: rows.length, anchorSeq, anchorPrevHash: last.rowHash };
-  }
-
-  /** Takes or renews a job lease (SCALE.md SCALE-APP-03); false while another owner holds it. */
-  async takeLease(name: string, owner: string, seconds: number): Promise<boolean> {
-    const rows = await this.dataSource.query<unknown[]>(
-      `INSERT INTO job_leases (name, owner, until) VALUES ($1, $2, now() + make_interval(secs => $3))
-       ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, until = EXCLUDED.until
-       WHERE job_leases.until < now() OR job_leases.owner = EXCLUDED.owner
-       RETURNING name`,
-      [name, owner, seconds],
-    );
-    return rows.length > 0;
   }
 }

@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { CLS_REQ, ClsService } from 'nestjs-cls';
 import type { StaffRequest } from '../admin/admin.guard';
-import { RequestContextStore } from '../common/request-context';
+import { RequestContext } from '../common/request-context';
 import { EntityManager, OneWrite, TenantDatabase } from '../database/tenant-database';
 import { chainHash, ChainVerifier } from './audit-hash';
 import { AuditSealer, EventFields } from './audit-sealer';
-import { AuditRepository, ChainRef, SqlQuery } from './audit.repository';
+import { AuditRepository, ChainRef, HourlyCount, SqlQuery } from './audit.repository';
 import type {
   AuditActor,
   AuditEvent,
@@ -54,7 +53,7 @@ const name = (value: string | null | undefined, max = 256) =>
 export class AuditService {
   constructor(
     private readonly events: AuditRepository,
-    private readonly cls: ClsService<RequestContextStore>,
+    private readonly context: RequestContext,
     private readonly redactor: Redactor,
     private readonly db: TenantDatabase,
     private readonly sealer: AuditSealer,
@@ -79,26 +78,33 @@ export class AuditService {
     return this.append(tx, 'staff', fields);
   }
 
-  /** A failed SCIM request, in a transaction of its own: the request's own transaction has rolled back. */
-  recordFailedRequest(tenantId: string, failure: FailedRequest): Promise<void> {
-    return this.db.write(tenantId, async (tx) =>
-      this.sealer.enqueue(tx, {
-        requestId: failure.requestId,
-        sourceIp: failure.sourceIp,
-        actorType: failure.actor.type,
-        actorId: name(failure.actor.id),
-        actorName: name(failure.actor.name),
-        action: 'request.failed',
-        resourceType: failure.resourceType,
-        resourceId: name(failure.resourceId),
-        resourceName: name(failure.resourceName),
-        outcome: 'failure',
-        status: failure.status,
-        scimType: failure.scimType,
-        changes: null,
-        request: this.redactor.value(failure.request),
-      }),
-    );
+  /**
+   * Failed SCIM requests (or the failed operations of one bulk request), in a transaction of their own: the requests'
+   * own transactions have rolled back.
+   */
+  recordFailedRequests(tenantId: string, failures: readonly FailedRequest[]): Promise<void> {
+    return this.db.write(tenantId, async (tx) => {
+      for (const failure of failures) await this.sealer.enqueue(tx, this.failedRequestFields(failure));
+    });
+  }
+
+  private failedRequestFields(failure: FailedRequest): EventFields {
+    return {
+      requestId: failure.requestId,
+      sourceIp: failure.sourceIp,
+      actorType: failure.actor.type,
+      actorId: name(failure.actor.id),
+      actorName: name(failure.actor.name),
+      action: 'request.failed',
+      resourceType: failure.resourceType,
+      resourceId: name(failure.resourceId),
+      resourceName: name(failure.resourceName),
+      outcome: 'failure',
+      status: failure.status,
+      scimType: failure.scimType,
+      changes: null,
+      request: this.redactor.value(failure.request),
+    };
   }
 
   /**
@@ -106,6 +112,9 @@ export class AuditService {
    * the given name (the CLI's `cli:<user>`, `first-run`).
    */
   staffActor(fallbackName = 'operator'): AuditActor {
+    // The CLI's operator, the same actor whether the CLI works in-process or through the local operator channel.
+    const operator = this.currentRequest()?.operator ?? this.context.current?.operator;
+    if (operator) return { type: 'system', name: operator };
     const staff = this.currentRequest()?.staff;
     return staff
       ? { type: 'staff', id: staff.keyId, name: staff.name }
@@ -171,6 +180,26 @@ export class AuditService {
     };
   }
 
+  /**
+   * A tenant's provisioning activity per UTC hour over the last `hours` hours, oldest first, every hour present (0
+   * when quiet): audited events (changes and failed requests) and the failures among them.
+   */
+  async hourlyActivity(tenantId: string, hours: number, now = new Date()): Promise<HourlyCount[]> {
+    const first = Math.floor(now.getTime() / 3600_000) * 3600_000 - (hours - 1) * 3600_000;
+    await this.sealer.seal(tenantId);
+    const rows = await this.db.read(tenantId, (tx) => this.events.hourly(tx, new Date(first).toISOString()));
+    const byHour = new Map(rows.map((row) => [row.hour, row]));
+    return Array.from({ length: hours }, (_, i) => {
+      const hour = new Date(first + i * 3600_000).toISOString().replace('.000Z', 'Z');
+      return byHour.get(hour) ?? { hour, events: 0, failures: 0 };
+    });
+  }
+
+  /** Records a tenant event in a transaction of its own, for staff actions that change no row (an export). */
+  recordAlone(tenantId: string, input: AuditEventInput): Promise<void> {
+    return this.db.write(tenantId, (tx) => this.record(tx, input));
+  }
+
   /** Recomputes a chain from its retention anchor on one snapshot (AUD-04). */
   async verify(chain: ChainRef): Promise<AuditVerification> {
     if (chain === 'staff') return this.events.snapshot((manager) => this.verifyOn({ manager }, chain));
@@ -224,24 +253,22 @@ export class AuditService {
   }
 
   private contextActor(): AuditActor {
-    if (!this.cls.isActive()) return { type: 'system', name: 'operator' };
-    const tokenId = this.cls.get('tokenId');
-    if (tokenId) return { type: 'token', id: tokenId, name: this.cls.get('tokenName') ?? null };
+    const context = this.context.current;
+    if (!context) return { type: 'system', name: 'operator' };
+    if (context.tokenId) return { type: 'token', id: context.tokenId, name: context.tokenName ?? null };
     return this.staffActor();
   }
 
   private requestContext(): RecordContext {
     const request = this.currentRequest();
-    const fromCls = this.cls.isActive() ? this.cls.getId() : undefined;
-    const requestId = typeof fromCls === 'string' ? fromCls : request?.id;
+    const requestId = this.context.current?.requestId ?? request?.id;
     return {
-      requestId: name(typeof requestId === 'string' ? requestId : null, 64),
+      requestId: name(requestId, 64),
       sourceIp: name(request?.ip, 64),
     };
   }
 
   private currentRequest(): StaffRequest | undefined {
-    if (!this.cls.isActive()) return undefined;
-    return this.cls.get<StaffRequest | undefined>(CLS_REQ);
+    return this.context.current?.request as StaffRequest | undefined;
   }
 }

@@ -26,6 +26,11 @@ export type AuditAction =
   | 'tenant.update'
   | 'token.issue'
   | 'token.revoke'
+  | 'token.rotate'
+  | 'tenant.export'
+  | 'tenant.delete'
+  | 'console.sign-in'
+  | 'console.sign-out'
   | 'staff-token.create'
   | 'staff-token.revoke'
   | 'user-attribute.define'
@@ -34,10 +39,24 @@ export type AuditAction =
   | 'user-attribute.remove'
   | 'user-attribute.purge'
   | 'request.failed'
-  | 'audit.purge';
+  | 'audit.purge'
+  | 'webhook.create'
+  | 'webhook.enable'
+  | 'webhook.disable'
+  | 'webhook.rotate'
+  | 'webhook.replay'
+  | 'webhook.delete';
 
 export type AuditResourceType =
-  'User' | 'Group' | 'Tenant' | 'Token' | 'StaffToken' | 'UserAttribute' | 'Request' | 'Audit';
+  | 'User'
+  | 'Group'
+  | 'Tenant'
+  | 'Token'
+  | 'StaffToken'
+  | 'UserAttribute'
+  | 'Request'
+  | 'Audit'
+  | 'WebhookEndpoint';
 
 /** One changed attribute: its value before and after (absent = not present on that side). */
 export interface AttributeChange {
@@ -89,6 +108,8 @@ export interface FailedRequestDetails {
   body: string | null;
   /** 429s of this tenant since the last recorded one, counted but not recorded one by one (request-failures.ts). */
   unrecordedBefore?: number;
+  /** For an operation of a bulk request: its position in Operations (from 0) and its bulkId (RFC 7644 §3.7). */
+  bulkOperation?: { index: number; bulkId?: string };
 }
 
 /** An event as stored and hashed; also what the staff API returns. */

@@ -1,11 +1,11 @@
-// What may be stored in an audit event (issue #6, SECURITY.md AUD-05, AUD-07, KEY-03): secrets never, configured
+// What may be stored in an audit event (SECURITY.md AUD-05, AUD-07, KEY-03): secrets never, configured
 // attributes (AUDIT_REDACT_ATTRIBUTES) redacted, every value and body bounded in size.
 import { canonicalJson, JsonValue, storableString, toJsonValue } from './canonical-json';
 import type { AuditChanges } from './audit.types';
 import { deepEqual } from '../scim-core';
 
 export const REDACTED = '[redacted]';
-/** Above this many ids a member change is stored as counts only (issue #6: no 100,000-entry lists). */
+/** Above this many ids a member change is stored as counts only (no 100,000-entry lists). */
 export const MAX_LISTED_MEMBERS = 100;
 /** A single attribute value larger than this (canonical JSON characters) is replaced by its size. */
 export const MAX_VALUE_CHARS = 2048;

@@ -24,6 +24,7 @@ describe('resourceOf', () => {
     ['/api/scim/Groups/g%201', { type: 'Group', id: 'g 1' }],
     ['/api/scim/ServiceProviderConfig', { type: null, id: null }],
     ['/api/scim', { type: null, id: null }],
+    ['/api/scim/constructor/x', { type: null, id: null }],
     ['/api/scim/Users/%E0%A4%A', { type: 'User', id: '%E0%A4%A' }],
   ])('%s', (path, expected) => {
     expect(resourceOf(path)).toEqual(expected);

@@ -1,16 +1,11 @@
-// Failed SCIM requests as audit events (issue #6): our side of Entra's provisioning logs.
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+// Failed SCIM requests as audit events: our side of Entra's provisioning logs.
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
-import { ApiKeysService } from '../api-keys/api-keys.service';
-import { Env } from '../config/env';
 import { ScimError } from '../scim-core/errors/scim-error';
-import { observeScimErrors } from '../scim/scim-exception.filter';
 import { SCIM_BASE_PATH } from '../scim/scim-http';
-import { bearerToken, TenantRequest } from '../tenants/tenant.guard';
-import { tenantSlugFromHost } from '../tenants/tenant-host';
-import { TenantsService } from '../tenants/tenants.service';
+import { TenantAuthenticator, TenantRequest } from '../tenants/tenant-authenticator';
 import { AuditService, FailedRequest } from './audit.service';
+import type { FailedRequestDetails } from './audit.types';
 import { Redactor } from './redaction';
 
 /** 4xx except a 404 on a read (Entra's "does it exist?" probes), and every 5xx. */
@@ -24,7 +19,7 @@ export function isRecordedFailure(status: number, method: string): boolean {
 export const THROTTLED_WINDOW_MS = 10_000;
 
 /**
- * Keeps a flooding tenant from turning each refused request into an audit write (issue #7): without it, every 429
+ * Keeps a flooding tenant from turning each refused request into an audit write: without it, every 429
  * cost a transaction of its own and slowed the other tenants down. The first 429 of a window is recorded with the
  * number of 429s since the last recorded one (`repeated`); later ones in that window are only counted. Pure (the
  * caller passes the clock) and bounded by the number of tenants that hit their limit.
@@ -52,10 +47,28 @@ export class ThrottledFailures {
 
 const RESOURCE_TYPES: Record<string, string> = { users: 'User', groups: 'Group' };
 
+/** A failed operation of a bulk request, as sent (its path relative to the SCIM base, e.g. `/Users/42`). */
+export interface FailedOperation {
+  error: ScimError;
+  operation: { index: number; method: string; path: string; bulkId?: string; data?: unknown };
+}
+
+/** What failed: a request, or one operation of a bulk request. */
+interface FailedCall extends Pick<
+  FailedRequestDetails,
+  'method' | 'path' | 'queryParameters' | 'bulkOperation'
+> {
+  body: unknown;
+  /** The raw text of a body that did not parse. */
+  raw?: string;
+}
+
 /** `/api/scim/Users/42` → User 42; the resource a failure was about, so staff can search by it. */
 export function resourceOf(path: string): { type: string | null; id: string | null } {
   const [collection, id] = path.slice(SCIM_BASE_PATH.length + 1).split('/');
-  const type = RESOURCE_TYPES[(collection ?? '').toLowerCase()] ?? null;
+  const key = (collection ?? '').toLowerCase();
+  // Own keys only: `/api/scim/constructor` must not find Object's constructor.
+  const type = Object.hasOwn(RESOURCE_TYPES, key) ? RESOURCE_TYPES[key] : null;
   return { type, id: type && id ? decoded(id) : null };
 }
 
@@ -93,30 +106,21 @@ function nameInBody(body: unknown): string | null {
 
 /**
  * Records failed SCIM requests after their response is written, in a transaction of their own, and only for an
- * authenticated caller of a known tenant: otherwise anyone could fill a tenant's audit trail with junk. A failure
- * to record is logged, never thrown, and never changes the response. `flush()` waits for pending writes.
+ * authenticated caller of a known tenant: otherwise anyone could fill a tenant's audit trail with junk. The SCIM
+ * error writer (scim/scim-exception.filter.ts) calls `failed` for every error response it writes. A failure to
+ * record is logged, never thrown, and never changes the response. `flush()` waits for pending writes.
  */
 @Injectable()
-export class RequestFailureRecorder implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class RequestFailureRecorder implements BeforeApplicationShutdown {
   private readonly logger = new Logger('AuditFailures');
   private readonly pending = new Set<Promise<void>>();
   private readonly throttled = new ThrottledFailures();
 
   constructor(
-    private readonly adapterHost: HttpAdapterHost,
     private readonly audit: AuditService,
-    private readonly tenants: TenantsService,
-    private readonly apiKeys: ApiKeysService,
+    private readonly authenticator: TenantAuthenticator,
     private readonly redactor: Redactor,
-    private readonly env: Env,
   ) {}
-
-  onApplicationBootstrap(): void {
-    const expressApp: unknown = this.adapterHost.httpAdapter?.getInstance();
-    // No HTTP server in the CLI's application context: nothing to observe.
-    if (typeof expressApp === 'function' || (typeof expressApp === 'object' && expressApp !== null))
-      observeScimErrors(expressApp, (error, request, original) => this.observe(error, request, original));
-  }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.flush();
@@ -127,31 +131,75 @@ export class RequestFailureRecorder implements OnApplicationBootstrap, BeforeApp
     while (this.pending.size > 0) await Promise.all(this.pending);
   }
 
-  private observe(error: ScimError, request: Request, original: unknown): void {
+  /**
+   * The failed operations of a bulk request (RFC 7644 §3.7), each recorded like the single request it stands for (its
+   * method, its path under the SCIM base, an excerpt of its data, and where it stood in the bulk request), all in one
+   * transaction after the response: a bulk request with hundreds of failures must not start hundreds of
+   * transactions at once.
+   */
+  recordOperations(request: TenantRequest, failures: readonly FailedOperation[]): void {
+    const described = failures.flatMap(({ error, operation }) => {
+      if (!isRecordedFailure(error.status, operation.method)) return [];
+      const failure = this.described(request, error, {
+        method: operation.method,
+        path: `${SCIM_BASE_PATH}${operation.path}`,
+        queryParameters: [],
+        body: operation.data,
+        bulkOperation: {
+          index: operation.index,
+          ...(operation.bulkId !== undefined ? { bulkId: operation.bulkId } : {}),
+        },
+      });
+      return failure ? [failure] : [];
+    });
+    this.enqueue(request, described);
+  }
+
+  /** A SCIM error response was written: record it after the response if it is a recorded failure. */
+  failed(error: ScimError, request: Request, original: unknown): void {
     if (!isRecordedFailure(error.status, request.method)) return;
     // A 401, or a 429 of the failed-authentication limiter (answered before any tenant is resolved), comes from a
     // caller that did not authenticate, so record() would find nothing to record; checking its token here anyway
     // would give back the lookups the limiter saves (SECURITY.md REL-RATE-04).
     if (error.status === 401 || (error.status === 429 && !(request as TenantRequest).tenant)) return;
+    const failure = this.described(request, error, {
+      method: request.method,
+      path: request.path,
+      queryParameters: Object.keys(request.query ?? {}).sort(),
+      body: request.body,
+      raw: rawBodyOf(request, original),
+    });
+    if (failure) this.enqueue(request, [failure]);
+  }
+
+  /** The failure as it will be stored, read from the request now; null for a 429 only counted. */
+  private described(
+    request: Request,
+    error: ScimError,
+    failed: FailedCall,
+  ): Omit<FailedRequest, 'actor'> | null {
     // A tenant's 429 comes after the guard, so its tenant is known; unrecorded ones are counted into the next
-    // recorded one (issue #7).
+    // recorded one.
     const tenantId = (request as TenantRequest).tenant?.id;
     const repeated = error.status === 429 && tenantId ? this.throttled.admit(tenantId, Date.now()) : 0;
-    if (repeated === null) return;
-    // Everything is read from the request now; the recording itself runs after the response.
-    const described = this.describe(error, request, original);
+    if (repeated === null) return null;
+    const described = this.describe(error, request, failed);
     if (repeated > 0) described.request.unrecordedBefore = repeated;
-    const pending: Promise<void> = this.record(request as TenantRequest, described)
+    return described;
+  }
+
+  /** Records after the response, in a transaction of its own. */
+  private enqueue(request: Request, failures: Omit<FailedRequest, 'actor'>[]): void {
+    if (failures.length === 0) return;
+    const pending: Promise<void> = this.record(request as TenantRequest, failures)
       .catch((failure: unknown) => this.logger.warn(`Could not record a failed request: ${String(failure)}`))
       .finally(() => this.pending.delete(pending));
     this.pending.add(pending);
   }
 
-  private describe(error: ScimError, request: Request, original: unknown): Omit<FailedRequest, 'actor'> {
-    const body: unknown = request.body;
-    const raw = rawBodyOf(request, original);
-    const resource = resourceOf(request.path);
-    const named = nameInBody(body);
+  private describe(error: ScimError, request: Request, failed: FailedCall): Omit<FailedRequest, 'actor'> {
+    const resource = resourceOf(failed.path);
+    const named = nameInBody(failed.body);
     return {
       requestId: typeof request.id === 'string' ? request.id : null,
       sourceIp: request.ip ?? null,
@@ -161,24 +209,25 @@ export class RequestFailureRecorder implements OnApplicationBootstrap, BeforeApp
       resourceId: resource.id,
       resourceName: named && !this.redactor.isRedacted('userName') ? this.redactor.text(named) : null,
       request: {
-        method: request.method,
-        path: request.path,
-        queryParameters: Object.keys(request.query ?? {}).sort(),
+        method: failed.method,
+        path: failed.path,
+        queryParameters: failed.queryParameters,
         detail: error.detail,
-        body: this.redactor.excerpt(body, raw),
+        body: this.redactor.excerpt(failed.body, failed.raw),
+        ...(failed.bulkOperation ? { bulkOperation: failed.bulkOperation } : {}),
       },
     };
   }
 
-  private async record(request: TenantRequest, failure: Omit<FailedRequest, 'actor'>): Promise<void> {
-    // Before the guard ran (body-parser errors, unknown routes) or when it refused a suspended tenant, the
-    // tenant and token are checked here the same way; a caller that does not authenticate is not recorded.
-    const slug = request.tenant?.slug ?? tenantSlugFromHost(request.hostname, this.env.BASE_DOMAINS);
-    const tenant = request.tenant ?? (slug ? await this.tenants.findBySlug(slug) : null);
-    const token = bearerToken(request);
-    const key = tenant && token ? await this.apiKeys.verifyForTenant(tenant.id, token) : null;
-    if (!tenant || !key) return;
-    const actor = { type: 'token' as const, id: key.keyId, name: key.name };
-    await this.audit.recordFailedRequest(tenant.id, { ...failure, actor });
+  private async record(request: TenantRequest, failures: Omit<FailedRequest, 'actor'>[]): Promise<void> {
+    // The authenticator's answer for this request (asked again only for an error raised before admission, e.g. an
+    // unsupported Content-Type); a suspended tenant's caller is recorded too. A caller it does not know is not.
+    const identity = await this.authenticator.identify(request);
+    if (!identity) return;
+    const actor = { type: 'token' as const, id: identity.apiKey.keyId, name: identity.apiKey.name };
+    await this.audit.recordFailedRequests(
+      identity.tenant.id,
+      failures.map((failure) => ({ ...failure, actor })),
+    );
   }
 }

@@ -6,11 +6,14 @@ export const DEMO_TENANT = 'demo';
 
 /**
  * First start on an empty embedded database: create a `demo` tenant and issue its token, and print what a person
- * needs to try it. Later starts find the tenant and print nothing new, so the token is shown exactly once.
+ * needs to try it. Later starts find the tenant and print nothing new, so the token is shown exactly once. The
+ * banner waits for main.ts to print it once the service listens, after every start-up log line, so it is the last
+ * thing on the screen.
  */
 @Injectable()
 export class FirstRunService implements OnApplicationBootstrap {
   private readonly logger = new Logger('FirstRun');
+  private banner?: string;
 
   constructor(
     private readonly admin: AdminService,
@@ -23,18 +26,22 @@ export class FirstRunService implements OnApplicationBootstrap {
     await this.admin.createTenant(DEMO_TENANT, 'Demo tenant');
     const issued = await this.admin.issueToken(DEMO_TENANT, { name: 'demo' }, 'first-run');
     this.logger.log(`Created the demo tenant and its first token (key id ${issued.keyId})`);
-    // A banner for the person who just ran `npm start`, on stdout, once: the token is not stored anywhere else.
-    process.stdout.write(
-      [
-        '',
-        '  Demo tenant ready (shown once; keep the token).',
-        `  Tenant URL:   ${issued.tenantUrl}`,
-        `  Secret Token: ${issued.token}`,
-        `  Try it:       curl -H "Authorization: Bearer ${issued.token}" "${issued.tenantUrl}/ServiceProviderConfig"`,
-        `  Swagger UI:   ${this.env.tenantBaseUrl(DEMO_TENANT)}/docs`,
-        '',
-        '',
-      ].join('\n'),
-    );
+    // For the person who just ran `npm start`, on stdout, once: the token is not stored anywhere else.
+    this.banner = [
+      '',
+      '  Demo tenant ready (shown once; keep the token).',
+      `  Tenant URL:   ${issued.tenantUrl}`,
+      `  Secret Token: ${issued.token}`,
+      `  Try it:       curl -H "Authorization: Bearer ${issued.token}" "${issued.tenantUrl}/ServiceProviderConfig"`,
+      `  Swagger UI:   ${this.env.tenantBaseUrl(DEMO_TENANT)}/docs`,
+      '',
+      '',
+    ].join('\n');
+  }
+
+  /** Prints the banner of this start, if it made one, and forgets it. */
+  printBanner(): void {
+    if (this.banner) process.stdout.write(this.banner);
+    this.banner = undefined;
   }
 }

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { parseExpiry } from './expiry';
+import { parseExpiry, parseGrace } from './expiry';
 
 describe('--expires (a token never issued already expired)', () => {
   const now = new Date('2026-12-07T12:00:00Z');
@@ -18,5 +18,20 @@ describe('--expires (a token never issued already expired)', () => {
   ])('refuses %p', (value, message) => {
     expect(() => parseExpiry(value, now)).toThrow(InvalidArgumentError);
     expect(() => parseExpiry(value, now)).toThrow(message);
+  });
+});
+
+describe('--grace (how long a rotated token keeps working)', () => {
+  it.each([
+    ['0', 0],
+    ['30m', 30],
+    ['12h', 720],
+    ['7d', 10080],
+  ])('reads %p as %p minutes', (value, minutes) => {
+    expect(parseGrace(value)).toBe(minutes);
+  });
+
+  it.each(['', '5', '-1h', '1.5h', '8d', '2w', 'soon'])('refuses %p', (value) => {
+    expect(() => parseGrace(value)).toThrow(InvalidArgumentError);
   });
 });

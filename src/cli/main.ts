@@ -3,7 +3,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { userInfo } from 'node:os';
 import { loadDotEnv } from '../config/dotenv';
 import { Channel, openChannel } from './channel';
-import { parseExpiry } from './expiry';
+import { parseExpiry, parseGrace } from './expiry';
+import { STAFF_ROLES, type StaffRole } from '../api-keys/api-key.entity';
 import {
   CUSTOM_ATTRIBUTE_TYPES,
   type CustomAttributeDefinition,
@@ -37,9 +38,9 @@ function formatCell(value: unknown): string {
 /** Runs one command on a channel and always closes it; errors print a message and exit 1. */
 function action<A extends unknown[]>(run: (channel: Channel, ...args: A) => Promise<void>) {
   return async (...args: A): Promise<void> => {
-    const channel = await openChannel();
+    const channel = await openChannel(actor);
     try {
-      await run(channel, ...args);
+      await channel.run(() => run(channel, ...args));
     } catch (error) {
       process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
       process.exitCode = 1;
@@ -53,6 +54,12 @@ type JsonOption = { json?: boolean };
 function positiveInt(value: string): number {
   if (!/^[1-9][0-9]{0,3}$/.test(value)) throw new InvalidArgumentError('expected a whole number of days');
   return Number(value);
+}
+
+function parseRole(value: string): StaffRole {
+  if (!(STAFF_ROLES as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`expected one of ${STAFF_ROLES.join(', ')}`);
+  return value as StaffRole;
 }
 
 const tenant = program.command('tenant').description('Tenants (customers)');
@@ -116,6 +123,66 @@ for (const [name, status] of [
     );
 }
 
+type Limit = number | 'default';
+
+/** A limit's value on the command line: a whole number, or `default` for the environment's default. */
+function limitValue(value: string): Limit {
+  if (value === 'default') return value;
+  if (!/^[1-9][0-9]{0,6}$/.test(value))
+    throw new InvalidArgumentError('expected a positive whole number or "default"');
+  return Number(value);
+}
+
+/** Commander turns an option parser's null into '', so `default` travels as itself until here: null, the default. */
+function limitChange<K extends string>(key: K, value: Limit | undefined) {
+  if (value === undefined) return {};
+  return { [key]: value === 'default' ? null : value } as Record<K, number | null>;
+}
+
+tenant
+  .command('limits <slug>')
+  .description(
+    "set a tenant's rate limit and in-flight cap (SECURITY.md REL-RATE-02); shows them without options",
+  )
+  .option(
+    '--rate <perSecond>',
+    'steady SCIM requests per second, or "default" (RATE_LIMIT_PER_SECOND)',
+    limitValue,
+  )
+  .option('--burst <requests>', 'extra requests per 10 s, or "default" (RATE_LIMIT_BURST)', limitValue)
+  .option('--max-in-flight <requests>', 'concurrent requests per instance, or "default"', limitValue)
+  .option('--json', 'print JSON')
+  .action(
+    action(
+      async (
+        { operations },
+        slug: string,
+        options: JsonOption & { rate?: Limit; burst?: Limit; maxInFlight?: Limit },
+      ) => {
+        const changes = {
+          ...limitChange('rateLimitPerSecond', options.rate),
+          ...limitChange('rateLimitBurst', options.burst),
+          ...limitChange('maxInFlight', options.maxInFlight),
+        };
+        const updated =
+          Object.keys(changes).length > 0
+            ? await operations.updateTenant(slug, changes)
+            : await operations.getTenant(slug);
+        const limits = {
+          rateLimitPerSecond: updated.rateLimitPerSecond,
+          rateLimitBurst: updated.rateLimitBurst,
+          maxInFlight: updated.maxInFlight,
+        };
+        print(!!options.json, { tenant: updated.slug, ...limits }, () =>
+          table(
+            [Object.fromEntries(Object.entries(limits).map(([name, value]) => [name, value ?? 'default']))],
+            Object.keys(limits),
+          ),
+        );
+      },
+    ),
+  );
+
 const token = program.command('token').description("Tenants' Secret Tokens (what is pasted into Entra)");
 token
   .command('issue <slug>')
@@ -170,6 +237,50 @@ token
     }),
   );
 token
+  .command('rotate <slug> <keyId>')
+  .description('a new token with the same name (shown once); the old one keeps working for --grace')
+  .requiredOption('--grace <duration>', 'how long the old token keeps working: 0, 30m, 12h, 7d', parseGrace)
+  .option('--expires <iso-date>', "the new token's expiry, e.g. 2028-01-01", (value: string) =>
+    parseExpiry(value),
+  )
+  .option('--json', 'print JSON')
+  .action(
+    action(
+      async (
+        { operations },
+        slug: string,
+        keyId: string,
+        options: JsonOption & { grace: number; expires?: Date },
+      ) => {
+        const rotated = await operations.rotateToken(
+          slug,
+          keyId,
+          { graceMinutes: options.grace, expiresAt: options.expires ?? null },
+          actor,
+        );
+        const until = rotated.previous.expiresAt ? new Date(rotated.previous.expiresAt).toISOString() : 'now';
+        print(
+          !!options.json,
+          {
+            tenant: rotated.tenant,
+            tenantUrl: rotated.tenantUrl,
+            token: rotated.token,
+            keyId: rotated.keyId,
+            expiresAt: rotated.expiresAt,
+            previous: { keyId: rotated.previous.keyId, expiresAt: rotated.previous.expiresAt },
+          },
+          () =>
+            [
+              `New Secret Token for ${rotated.tenant} (shown once, store it now):`,
+              `  ${rotated.token}`,
+              `The old token ${rotated.previous.keyId} works until ${until}.`,
+              `In Entra: Provisioning → Admin Credentials: paste the new token, Test Connection, Save.`,
+            ].join('\n'),
+        );
+      },
+    ),
+  );
+token
   .command('revoke <slug> <keyId>')
   .option('--json', 'print JSON')
   .action(
@@ -207,20 +318,28 @@ const staff = program.command('staff-token').description('Staff tokens for the a
 staff
   .command('create')
   .requiredOption('--name <name>', "the staff member's name")
+  .option(
+    '--role <role>',
+    `${STAFF_ROLES.join(' | ')} (support: read-only; consumer: the change feed only)`,
+    parseRole,
+    'admin',
+  )
   .option('--expires <iso-date>', 'optional expiry, e.g. 2028-01-01', (value: string) => parseExpiry(value))
   .option('--json', 'print JSON')
   .action(
-    action(async ({ operations }, options: JsonOption & { name: string; expires?: Date }) => {
-      const issued = await operations.createStaffToken(
-        { name: options.name, expiresAt: options.expires ?? null },
-        actor,
-      );
-      print(
-        !!options.json,
-        { name: issued.name, token: issued.token, keyId: issued.keyId },
-        () => `Staff token for ${issued.name} (shown once):\n  ${issued.token}`,
-      );
-    }),
+    action(
+      async ({ operations }, options: JsonOption & { name: string; role: StaffRole; expires?: Date }) => {
+        const issued = await operations.createStaffToken(
+          { name: options.name, role: options.role, expiresAt: options.expires ?? null },
+          actor,
+        );
+        print(
+          !!options.json,
+          { name: issued.name, role: issued.role, token: issued.token, keyId: issued.keyId },
+          () => `Staff token for ${issued.name}, role ${issued.role} (shown once):\n  ${issued.token}`,
+        );
+      },
+    ),
   );
 staff
   .command('list')
@@ -232,6 +351,7 @@ staff
         table(tokens as unknown as Record<string, unknown>[], [
           'keyId',
           'name',
+          'role',
           'lastFour',
           'active',
           'createdAt',
@@ -269,9 +389,177 @@ audit
     }),
   );
 
+const events = program.command('events').description("Tenants' change feeds");
+events
+  .command('tail <slug>')
+  .description("follow a tenant's change events as they commit, like tail -f (Ctrl-C stops)")
+  .option('--after <position>', 'start after this position (default: only what comes next)')
+  .option('--json', 'print each event as one JSON line')
+  .action(
+    action(async ({ operations }, slug: string, options: JsonOption & { after?: string }) => {
+      let after = options.after;
+      process.stderr.write(`Following the change events of ${slug} (Ctrl-C stops)\n`);
+      for (;;) {
+        const page = await operations.followEvents(slug, after, 30);
+        for (const event of page.items)
+          print(!!options.json, event, () =>
+            [
+              event.time,
+              event.position,
+              event.type.padEnd(22),
+              event.resourceId,
+              event.userName ?? event.displayName ?? '',
+            ]
+              .join('  ')
+              .trimEnd(),
+          );
+        after = page.nextCursor;
+      }
+    }),
+  );
+
+const webhook = program.command('webhook').description('Webhook endpoints that receive change events');
+webhook
+  .command('add <url>')
+  .description(
+    "register an endpoint for one tenant's events (--tenant) or every tenant's; prints its secret once",
+  )
+  .option('--tenant <slug>', "only this tenant's events")
+  .option('--types <types>', 'comma-separated event types (default: all)')
+  .option('--description <text>', 'what it is for')
+  .option('--json', 'print JSON')
+  .action(
+    action(
+      async (
+        { operations },
+        url: string,
+        options: JsonOption & { tenant?: string; types?: string; description?: string },
+      ) => {
+        const created = await operations.createWebhook({
+          tenant: options.tenant ?? null,
+          url,
+          description: options.description ?? null,
+          eventTypes: options.types ? options.types.split(',').map((type) => type.trim()) : null,
+        });
+        print(!!options.json, created, () =>
+          [
+            `Webhook ${created.endpoint.id} for ${created.endpoint.tenant ?? 'every tenant'}: ${created.endpoint.url}`,
+            `Signing secret (shown once; verify deliveries with it, Standard Webhooks): ${created.secret}`,
+          ].join('\n'),
+        );
+      },
+    ),
+  );
+webhook
+  .command('list')
+  .description('endpoints with their delivery state')
+  .option('--tenant <slug>', "only this tenant's endpoints")
+  .option('--json', 'print JSON')
+  .action(
+    action(async ({ operations }, options: JsonOption & { tenant?: string }) => {
+      const endpoints = await operations.listWebhooks(options.tenant);
+      print(!!options.json, endpoints, () =>
+        table(endpoints, ['id', 'tenant', 'url', 'status', 'position', 'failures', 'failingSince']),
+      );
+    }),
+  );
+for (const [name, status] of [
+  ['disable', 'disabled'],
+  ['enable', 'active'],
+] as const)
+  webhook
+    .command(`${name} <id>`)
+    .description(name === 'enable' ? 'resume deliveries where they stopped' : 'stop deliveries')
+    .option('--json', 'print JSON')
+    .action(
+      action(async ({ operations }, id: string, options: JsonOption) => {
+        const endpoint = await operations.setWebhookStatus(id, status);
+        print(!!options.json, endpoint, () => `Webhook ${id} is ${endpoint.status}`);
+      }),
+    );
+webhook
+  .command('rotate <id>')
+  .description('a new signing secret; the old one still signs beside it for the overlap')
+  .option('--overlap-hours <hours>', 'hours the old secret keeps signing (default 24)', (v) => Number(v))
+  .option('--json', 'print JSON')
+  .action(
+    action(async ({ operations }, id: string, options: JsonOption & { overlapHours?: number }) => {
+      const rotated = await operations.rotateWebhook(id, options.overlapHours);
+      print(
+        !!options.json,
+        rotated,
+        () => `New signing secret of webhook ${id} (shown once): ${rotated.secret}`,
+      );
+    }),
+  );
+webhook
+  .command('replay <id> <after>')
+  .description('deliver again every event after a position (the same webhook-ids)')
+  .option('--json', 'print JSON')
+  .action(
+    action(async ({ operations }, id: string, after: string, options: JsonOption) => {
+      const endpoint = await operations.replayWebhook(id, after);
+      print(!!options.json, endpoint, () => `Webhook ${id} delivers again from after position ${after}`);
+    }),
+  );
+webhook
+  .command('attempts <id>')
+  .description('delivery attempts, newest first')
+  .option('--limit <n>', 'how many (default 50)', (v) => Number(v))
+  .option('--json', 'print JSON')
+  .action(
+    action(async ({ operations }, id: string, options: JsonOption & { limit?: number }) => {
+      const attempts = await operations.webhookAttempts(id, options.limit);
+      print(!!options.json, attempts, () =>
+        table(attempts as unknown as Record<string, unknown>[], [
+          'at',
+          'position',
+          'eventType',
+          'outcome',
+          'status',
+          'latencyMs',
+          'error',
+        ]),
+      );
+    }),
+  );
+
+type AuditListOptions = JsonOption & {
+  action?: string;
+  resourceType?: string;
+  outcome?: 'success' | 'failure';
+  limit?: number;
+  cursor?: string;
+};
+audit
+  .command('list <slug>')
+  .description("the tenant's audit events, newest first")
+  .option('--action <action>', 'e.g. token.issue, user.create, request.failed')
+  .option('--resource-type <type>', 'User, Group, Tenant, Token, UserAttribute, …')
+  .option('--outcome <outcome>', 'success | failure')
+  .option('--limit <n>', 'events per page (1-200, default 50)', (value: string) => Number(value))
+  .option('--cursor <seq>', 'the next page: the cursor the previous page printed')
+  .option('--json', 'print JSON')
+  .action(
+    action(async ({ operations }, slug: string, options: AuditListOptions) => {
+      const { json, ...query } = options;
+      const page = await operations.listAudit(slug, query);
+      const rows = page.items.map((event) => ({
+        ...event,
+        actor: [event.actorType, event.actorName ?? event.actorId].filter(Boolean).join(':'),
+      }));
+      print(!!json, { tenant: slug, ...page }, () =>
+        [
+          table(rows, ['seq', 'occurredAt', 'actor', 'action', 'resourceType', 'resourceName', 'outcome']),
+          ...(page.nextCursor ? [`More: --cursor ${page.nextCursor}`] : []),
+        ].join('\n'),
+      );
+    }),
+  );
+
 const attribute = program
   .command('attribute')
-  .description("A tenant's custom user attributes, mapped in Entra as urn:…:2.0:User:<name> (issue #9)");
+  .description("A tenant's custom user attributes, mapped in Entra as urn:…:2.0:User:<name>");
 type AttributeOptions = JsonOption & {
   type?: CustomAttributeType;
   multiValued?: boolean;

@@ -12,6 +12,7 @@ import {
   validateSync,
   ValidationError,
 } from 'class-validator';
+import { BULK_MAX_OPERATIONS } from '../scim-core/limits';
 
 // Transforms read the raw value (`obj[key]`): implicit conversion has already turned 'false' into true.
 type RawField = { obj: Record<string, unknown>; key: string };
@@ -67,6 +68,16 @@ export class Env {
   DB_ROLE_CHECK: 'strict' | 'warn' = 'strict';
 
   /**
+   * The group role the migrations grant the service's privileges to, and the service's login must be a member of
+   * (TEN-05). Roles are server-wide: give each deployment that shares a server its own (scim_app_staging,
+   * scim_app_prod), set before its first migration. PostgreSQL only; the embedded database always uses scim_app.
+   */
+  @Matches(/^[a-z_][a-z0-9_]{0,62}$/, {
+    message: 'DB_APP_ROLE must be a plain role name: lower-case letters, digits and _',
+  })
+  DB_APP_ROLE: string = 'scim_app';
+
+  /**
    * Test-only (TEN-06): the tenant database drops the repositories' `tenant_id = $1` predicates, so a test can show
    * that row-level security alone keeps tenants apart. Refused outside NODE_ENV=test.
    */
@@ -102,6 +113,17 @@ export class Env {
   @Min(0)
   @Max(20)
   DB_SHARED_READ_CONNECTIONS: number = 2;
+
+  /**
+   * A small pool, besides the main one, for the work that follows a commit: the audit and change-feed sealing, the
+   * webhook deliveries and the feed's reads (BackgroundConnections). Under full request load they would otherwise
+   * queue behind every request for a pooled connection, and an event would reach its webhook seconds late. They
+   * count toward the connection budget (docs/SCALE.md). 0 runs that work on the main pool.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(20)
+  DB_BACKGROUND_POOL_SIZE: number = 3;
 
   /**
    * A pooled connection is closed after this long and replaced. This bounds how long a prepared statement keeps a
@@ -140,6 +162,17 @@ export class Env {
   @Min(1000)
   HTTP_REQUEST_TIMEOUT_MS: number = 30000;
 
+  /**
+   * How long an idle keep-alive connection stays open, in milliseconds. Above the idle timeout of the load balancers in
+   * front (60 s for most), so that the balancer, not the service, closes an idle connection: a service that closes
+   * first can close one the balancer has just sent a request on, which the client then sees as a 502. Node's default
+   * is 5 s. The headers timeout need not exceed it: Node (18+) counts it from a request's first byte, not from the
+   * end of the previous response.
+   */
+  @IsInt()
+  @Min(1000)
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: number = 65000;
+
   /** Tenants live at <slug>.<domain> for each of these domains. */
   @Transform(list)
   @IsString({ each: true })
@@ -174,6 +207,14 @@ export class Env {
   })
   PUBLIC_URL_TEMPLATE?: string;
 
+  /**
+   * `json`: one JSON object per line (log collectors). `pretty`: one readable line per entry (pino-pretty). Unset:
+   * pretty when a person runs the service in a terminal (stdout is a TTY) outside production, else JSON.
+   */
+  @IsOptional()
+  @IsIn(['json', 'pretty'])
+  LOG_FORMAT?: 'json' | 'pretty';
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
 
@@ -193,6 +234,15 @@ export class Env {
   @Max(3650)
   TOKEN_EXPIRY_WARNING_DAYS: number = 30;
 
+  /**
+   * Lifetime of a staff console sign-in, in minutes (SECURITY.md CON-02): the session cookie and its server-side row
+   * expire together, whatever the browser does; signing in again starts a new one.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(24 * 60)
+  CONSOLE_SESSION_MINUTES: number = 60;
+
   /** On first start with an empty database, create a `demo` tenant and print its token. */
   @Transform(bool)
   @IsBoolean()
@@ -207,6 +257,25 @@ export class Env {
   @IsOptional()
   @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
+
+  /**
+   * Operations one /Bulk request may carry (RFC 7644 §3.7.4: more → 413), advertised as bulk.maxOperations. Each
+   * operation counts against the tenant's rate limit like a request of its own (docs/ARCHITECTURE.md "Bulk").
+   */
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  BULK_MAX_OPERATIONS: number = BULK_MAX_OPERATIONS;
+
+  /**
+   * A Redis command that has no answer after this many milliseconds fails, and the limiter counts in this instance's
+   * memory instead; a Redis that keeps not answering is dropped and reconnected (RateLimitStore). Keep it short: every
+   * SCIM request waits for Redis before it is admitted.
+   */
+  @IsInt()
+  @Min(10)
+  @Max(10000)
+  REDIS_COMMAND_TIMEOUT_MS: number = 500;
 
   /** Default steady SCIM requests per second per tenant (REL-RATE-02); a tenant can override it. */
   @IsInt()
@@ -229,8 +298,24 @@ export class Env {
   TENANT_QUEUE_TIMEOUT_MS: number = 5000;
 
   /**
+   * A request over its tenant's rate waits in the tenant's queue (first come, first served) and is served when the
+   * rate allows, instead of being refused: Entra waits up to 60 s for an answer but handles 429 badly (ENTRA.md E24).
+   * The queue holds at most what the rate serves in this many milliseconds, so no request waits longer; past that
+   * it is refused (429, held as RATE_LIMIT_HOLD_MS says). Well under Entra's 60 s. 0: no queue.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(30000)
+  RATE_LIMIT_MAX_QUEUE_MS: number = 10000;
+
+  /** At most this many requests wait in one tenant's queue on this instance, whatever its rate. */
+  @IsInt()
+  @Min(0)
+  RATE_LIMIT_MAX_QUEUED: number = 1000;
+
+  /**
    * A request refused by the tenant's rate limit is answered after half to all of this many milliseconds, so a client
-   * that retries at once cannot turn refusals into a flood that slows other tenants (issue #7, REL-RATE-02). 0
+   * that retries at once cannot turn refusals into a flood that slows other tenants (REL-RATE-02). 0
    * answers at once.
    */
   @IsInt()
@@ -266,10 +351,22 @@ export class Env {
   @Min(1)
   AUTH_FAILURE_BLOCK_SECONDS: number = 300;
 
-  /** Grace period for in-flight requests on SIGTERM, in milliseconds. */
+  /**
+   * On SIGTERM, readiness answers 503 for this many milliseconds while the instance still serves everything else, so
+   * the load balancer stops sending requests before connections close (GracefulShutdown). Longer than the balancer's
+   * health-check interval times its failure threshold.
+   */
   @IsInt()
   @Min(0)
-  SHUTDOWN_GRACE_MS: number = 10000;
+  SHUTDOWN_READINESS_DELAY_MS: number = 5000;
+
+  /**
+   * From SIGTERM, the most the shutdown may take (the readiness delay, closing connections, in-flight requests, the
+   * last audit writes) before the process exits 1 anyway, in milliseconds. Above SHUTDOWN_READINESS_DELAY_MS + 1 s.
+   */
+  @IsInt()
+  @Min(0)
+  SHUTDOWN_GRACE_MS: number = 15000;
 
   /**
    * Attribute names whose values are stored as "[redacted]" in audit events (SECURITY.md AUD-05); case-insensitive,
@@ -300,29 +397,149 @@ export class Env {
   @Max(10080)
   AUDIT_SEAL_SWEEP_MINUTES: number = 5;
 
+  /** Days change events are kept (docs/CHANGE-FEED.md); a cursor older than that gets 410 (take a new snapshot). */
+  @IsInt()
+  @Min(1)
+  EVENT_RETENTION_DAYS: number = 7;
+
+  /** Minutes between runs of the change-event retention job (one instance at a time, under a row lease). */
+  @IsInt()
+  @Min(1)
+  @Max(10080)
+  EVENT_RETENTION_INTERVAL_MINUTES: number = 60;
+
+  /**
+   * How often a waiting reader of the feed, the webhook worker and the NATS publisher look for events numbered by
+   * another instance (this instance's own wake them at once).
+   */
+  @IsInt()
+  @Min(10)
+  @Max(10_000)
+  FEED_POLL_MS: number = 250;
+
+  /** Whether this instance delivers webhooks (several instances share the endpoints, one lease each). */
+  @Transform(bool)
+  @IsBoolean()
+  WEBHOOKS_ENABLED: boolean = true;
+
+  /**
+   * Plain http:// webhook URLs, allowed only to loopback addresses (a receiver on the same machine, tests). Off:
+   * https only (docs/SECURITY.md WH-01).
+   */
+  @Transform(bool)
+  @IsBoolean()
+  WEBHOOK_ALLOW_HTTP_LOOPBACK: boolean = false;
+
+  /**
+   * Networks (CIDR) a webhook may reach although they are private, loopback or link-local: refused otherwise
+   * (docs/SECURITY.md WH-02). Comma-separated, e.g. `10.20.0.0/16,127.0.0.1/32`.
+   */
+  @Transform(list)
+  @IsString({ each: true })
+  WEBHOOK_ALLOWED_NETWORKS: string[] = [];
+
+  /** Seconds an instance holds an endpoint while delivering to it; a crashed holder's endpoint is free after it. */
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  WEBHOOK_LEASE_SECONDS: number = 30;
+
+  /** Milliseconds a webhook receiver has to answer (the attempt fails after it). */
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  WEBHOOK_TIMEOUT_MS: number = 10_000;
+
+  /** Hours an endpoint may fail before it is disabled (an audit event says so). */
+  @IsInt()
+  @Min(1)
+  WEBHOOK_DISABLE_AFTER_HOURS: number = 24;
+
+  /** Hours an event is retried before it is given up (recorded as abandoned). */
+  @IsInt()
+  @Min(1)
+  WEBHOOK_RETRY_HOURS: number = 72;
+
+  /** NATS server for publishing every event to JetStream (e.g. nats://127.0.0.1:4222); unset: no publishing. */
+  @IsOptional()
+  @IsString()
+  NATS_URL?: string;
+
+  /** The JetStream stream the events go to (created with subjects `<NATS_SUBJECT_PREFIX>.>` when missing). */
+  @IsString()
+  NATS_STREAM: string = 'SCIM_EVENTS';
+
+  /**
+   * The first tokens of every subject, `<prefix>.<tenant>.<type>`: deployments sharing one NATS server (staging and
+   * production, two test runs) each take their own, as two streams' subjects may not overlap.
+   */
+  @Matches(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, {
+    message: 'NATS_SUBJECT_PREFIX must be dot-separated tokens of letters, digits, _ and - (no wildcards)',
+  })
+  NATS_SUBJECT_PREFIX: string = 'scim';
+
   /**
    * The <product> of the custom user extension URN `urn:ietf:params:scim:schemas:extension:<product>:2.0:User`
-   * (issue #9). Customers map attributes by this URN in Entra and values are stored under it: set it once.
+   *. Customers map attributes by this URN in Entra and values are stored under it: set it once.
    */
   @Matches(/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/, {
     message: 'CUSTOM_SCHEMA_PRODUCT must be letters, digits and hyphens (it becomes part of a URN)',
   })
   CUSTOM_SCHEMA_PRODUCT: string = 'scimplatform';
 
+  /**
+   * Tenants that get a label of their own in the SCIM metrics (docs/ARCHITECTURE.md "Metrics"): the first this many
+   * seen since start; later ones are counted under `tenant="other"`, so the number of series stays bounded.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(10000)
+  METRICS_TENANT_LABELS: number = 100;
+
+  /**
+   * When set, `/metrics` (admin hosts only) also wants `Authorization: Bearer <this>` (docs/SECURITY.md MET-01): a
+   * secret for the scraper alone, never a staff token. Unset: reaching an admin host is enough.
+   */
+  @IsOptional()
+  @Matches(/^\S{32,}$/, { message: 'METRICS_TOKEN must be at least 32 characters without spaces' })
+  METRICS_TOKEN?: string;
+
+  /**
+   * OpenTelemetry tracing is on when this is set (an OTLP/HTTP collector, e.g. http://otel-collector:4318); unset,
+   * the SDK is not even loaded (docs/ARCHITECTURE.md "Tracing"). The SDK reads the other standard OTEL_* variables
+   * (headers, sampler, batch sizes) itself.
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\//, { message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL' })
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+
+  /** The service.name of the traces. */
+  @IsString()
+  OTEL_SERVICE_NAME: string = 'scim-platform';
+
   get embedded(): boolean {
     return !this.DATABASE_URL;
   }
 
+  /** The public URL of a tenant with `{tenant}` for its slug: PUBLIC_URL_TEMPLATE, else from BASE_DOMAINS and PORT. */
+  get publicUrlTemplate(): string {
+    return this.PUBLIC_URL_TEMPLATE ?? `http://{tenant}.${this.BASE_DOMAINS[0]}:${this.PORT}`;
+  }
+
   /** The public base URL of a tenant, e.g. https://kund.example.com (no trailing slash). */
   tenantBaseUrl(slug: string): string {
-    const template = this.PUBLIC_URL_TEMPLATE ?? `http://{tenant}.${this.BASE_DOMAINS[0]}:${this.PORT}`;
-    return template.replace('{tenant}', slug).replace(/\/+$/, '');
+    return tenantUrlFrom(this.publicUrlTemplate, slug);
   }
 
   /** The Tenant URL a customer pastes into Entra (ENTRA.md E1). */
   tenantScimUrl(slug: string): string {
     return `${this.tenantBaseUrl(slug)}/api/scim`;
   }
+}
+
+/** A tenant's base URL from a public URL template (no trailing slash). */
+export function tenantUrlFrom(template: string, slug: string): string {
+  return template.replace('{tenant}', slug).replace(/\/+$/, '');
 }
 
 function describe(errors: ValidationError[]): string {

@@ -25,7 +25,7 @@ const definition = (
   status: 'active' | 'removed' = 'active',
 ): CustomAttributeDefinition => ({ ...spec(overrides), status, createdAt: '', updatedAt: '' });
 
-describe('custom attribute definitions (issue #9)', () => {
+describe('custom attribute definitions', () => {
   it('builds the URN from the product', () => {
     expect(URN).toBe('urn:ietf:params:scim:schemas:extension:acme:2.0:User');
   });

@@ -1,4 +1,4 @@
-// Per-tenant custom user attributes (issue #9): their definitions, the extension schema built from them, and
+// Per-tenant custom user attributes: their definitions, the extension schema built from them, and
 // how values of removed ("hidden") attributes are kept out of every request's view. Pure functions.
 import {
   attribute,
@@ -138,7 +138,7 @@ export function findDefinition(
 /**
  * A stored document split into what requests may see and the values of removed attributes. PATCH and PUT work
  * on `visible` (the registry no longer knows the hidden names, so re-validation would reject them); `hidden`
- * goes back into the document before it is stored, so removing an attribute loses nothing (issue #9).
+ * goes back into the document before it is stored, so removing an attribute loses nothing.
  */
 export function splitHidden(
   doc: JsonObject,

@@ -4,7 +4,7 @@ import { ScimModule } from '../scim/scim.module';
 import { TenantsModule } from '../tenants/tenants.module';
 import { CustomAttributesService } from './custom-attributes.service';
 
-/** Per-tenant custom user attributes (issue #9): staff define them; SchemaRegistryService serves them. */
+/** Per-tenant custom user attributes: staff define them; SchemaRegistryService serves them. */
 @Module({
   imports: [TenantsModule, AuditModule, ScimModule],
   providers: [CustomAttributesService],

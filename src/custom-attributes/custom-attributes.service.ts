@@ -41,7 +41,7 @@ const SPEC_FIELDS = [
 ] as const satisfies readonly (keyof CustomAttributeSpec)[];
 
 /**
- * Staff actions on a tenant's custom user attributes (issue #9), for the admin API and the CLI. Every change runs
+ * Staff actions on a tenant's custom user attributes, for the admin API and the CLI. Every change runs
  * in one transaction with the tenant row locked and writes its audit event there (SECURITY.md AUD-01).
  * Changes are safe for stored data: adding is instant; removing hides (values kept until a confirmed purge);
  * a change that stored values would not satisfy is refused with the number of users concerned.
@@ -152,7 +152,7 @@ export class CustomAttributesService {
 
   /**
    * Refuses a spec that stored values would not satisfy: each value is checked with the very parser requests use,
-   * so a value that passes here can always be read back and patched (issue #9: "rejected … with the count").
+   * so a value that passes here can always be read back and patched ("rejected … with the count").
    */
   private async checkStoredValues(tx: WriteTx, spec: CustomAttributeSpec): Promise<void> {
     const values = this.values(tx);

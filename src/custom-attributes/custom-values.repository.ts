@@ -4,7 +4,7 @@ import { TenantRepository } from '../database/tenant-repository';
 
 /**
  * Stored values of one custom attribute across a tenant's users: for the checks a definition change needs and for
- * the purge (issue #9). `urn` is where the extension lives in `doc`, `name` the attribute's stored spelling.
+ * the purge. `urn` is where the extension lives in `doc`, `name` the attribute's stored spelling.
  * Every statement is scoped to the transaction's tenant as $1 (TenantRepository).
  */
 export class CustomValuesRepository extends TenantRepository<WriteTx> {

@@ -5,12 +5,14 @@ import { coalescingSocket } from './coalescing-socket';
 import { embeddedPoolClass } from './embedded-postgres';
 import { SnakeNamingStrategy } from './naming.strategy';
 import { ENTITIES } from './entities';
+import { MigrationProgressLogger, Progress } from './startup-progress';
+import { APP_ROLE_SETTING } from './app-role';
 
 /**
  * The one connection definition, used by DatabaseModule, the TypeORM CLI and the operator CLI (STYLE.md §8).
  * `synchronize` is never on. Against a real DATABASE_URL migrations are a deploy step of their own
  * (`npm run migration:run`); the embedded database applies them when it opens, so `npm start` works on an empty
- * data folder (issue #2).
+ * data folder.
  */
 type DatabaseEnv = Pick<
   Env,
@@ -21,6 +23,7 @@ type DatabaseEnv = Pick<
   | 'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS'
   | 'DB_PIPELINE'
   | 'DB_CONNECTION_MAX_LIFETIME_SECONDS'
+  | 'DB_APP_ROLE'
 >;
 
 /** How much longer than statement_timeout the driver waits for an answer before it gives up on the server. */
@@ -51,7 +54,8 @@ export function connectionOptions(env: DatabaseEnv) {
   };
 }
 
-export function dataSourceOptions(env: DatabaseEnv): DataSourceOptions {
+/** `progress`: where the embedded database reports opening and migrating (startup-progress.ts); none by default. */
+export function dataSourceOptions(env: DatabaseEnv, progress?: Progress): DataSourceOptions {
   const common = {
     type: 'postgres' as const,
     entities: ENTITIES,
@@ -75,8 +79,15 @@ export function dataSourceOptions(env: DatabaseEnv): DataSourceOptions {
       extra: { ...connectionOptions(env), maxLifetimeSeconds: env.DB_CONNECTION_MAX_LIFETIME_SECONDS },
     };
   }
-  const Pool = embeddedPoolClass({ dataDir: env.DATA_DIR });
-  return { ...common, driver: { Pool }, poolSize: 1, migrationsRun: true, migrationsTransactionMode: 'each' };
+  const Pool = embeddedPoolClass({ dataDir: env.DATA_DIR, progress });
+  return {
+    ...common,
+    driver: { Pool },
+    poolSize: 1,
+    migrationsRun: true,
+    migrationsTransactionMode: 'each',
+    ...(progress ? { logger: new MigrationProgressLogger(progress) } : {}),
+  };
 }
 
 /**
@@ -89,7 +100,9 @@ export function migrationDataSourceOptions(
 ): DataSourceOptions {
   const options = dataSourceOptions({ ...env, DATABASE_URL: env.MIGRATION_DATABASE_URL ?? env.DATABASE_URL });
   if (options.type !== 'postgres' || isEmbedded(options)) return options;
-  return { ...options, poolSize: 1, extra: { connectionTimeoutMillis: 5000 } };
+  // The migrations read the role to grant to from the session (app-role.ts): they take no arguments.
+  const session = `-c ${APP_ROLE_SETTING}=${env.DB_APP_ROLE}`;
+  return { ...options, poolSize: 1, extra: { connectionTimeoutMillis: 5000, options: session } };
 }
 
 /** Options of the embedded database (PGlite), rather than of a PostgreSQL server. */

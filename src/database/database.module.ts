@@ -1,11 +1,15 @@
 import { Global, Module } from '@nestjs/common';
+import { JobLeases } from './job-leases';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { SERVICE_ROLE } from '../../migrations/1764400000013-CreateServiceRole';
 import { Env } from '../config/env';
 import { dataSourceOptions, isEmbedded } from './data-source';
+import { DatabasePoolStats } from './pool-stats';
+import { BackgroundConnections } from './background-connections';
 import { DatabaseRoleCheck } from './role-check';
 import { SharedReadConnections } from './shared-read-connections';
+import { startupProgress } from './startup-progress';
 import { TenantDatabase } from './tenant-database';
 
 /**
@@ -24,14 +28,21 @@ async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [Env],
-      useFactory: (env: Env) => dataSourceOptions(env),
+      useFactory: (env: Env) => dataSourceOptions(env, startupProgress(env)),
       dataSourceFactory: async (options) => {
         if (!options) throw new Error('No database options');
         return openDataSource(options);
       },
     }),
   ],
-  providers: [TenantDatabase, DatabaseRoleCheck, SharedReadConnections],
-  exports: [TenantDatabase, DatabaseRoleCheck],
+  providers: [
+    TenantDatabase,
+    DatabaseRoleCheck,
+    SharedReadConnections,
+    BackgroundConnections,
+    JobLeases,
+    DatabasePoolStats,
+  ],
+  exports: [TenantDatabase, DatabaseRoleCheck, JobLeases, DatabasePoolStats, BackgroundConnections],
 })
 export class DatabaseModule {}

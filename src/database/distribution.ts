@@ -10,6 +10,8 @@ export const DISTRIBUTED_TABLES = [
   'audit_events',
   'audit_chain_heads',
   'audit_pending_events',
+  'change_events_pending',
+  'change_events',
 ];
 export const DISTRIBUTION_COLUMN = 'tenant_id';
 
@@ -17,9 +19,15 @@ export const DISTRIBUTION_COLUMN = 'tenant_id';
 export const REFERENCE_TABLES = [
   'tenants',
   'api_keys',
+  'console_sessions',
   'staff_audit_events',
   'staff_audit_chain_heads',
   'job_leases',
+  'change_feed_head',
+  'feed_cursors',
+  'webhook_endpoints',
+  'webhook_attempts',
+  'service_settings',
 ];
 
 /** Tables only the coordinator reads (the migrations run there): left as they are. */

@@ -6,7 +6,12 @@
 // database, so this pool behaves like a `pg` Pool with max = 1: one lease at a time, FIFO, every other caller
 // waits. Transactions of concurrent requests are serialised, which is correct, and fast enough in-process.
 import { PGlite, types } from '@electric-sql/pglite';
+import { execFile } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Progress } from './startup-progress';
 
 interface PgLikeResult {
   rows: unknown[];
@@ -56,18 +61,14 @@ class EmbeddedClient extends EventEmitter {
 export interface EmbeddedPostgresOptions {
   /** A folder for the data, or `memory://` for a throwaway in-memory database. */
   dataDir: string;
+  /** Told what opening the database is doing, for the person waiting (startup-progress.ts). */
+  progress?: Progress;
 }
 
 /** A `pg.Pool` look-alike over PGlite that leases its single connection to one caller at a time. */
 export function embeddedPoolClass(options: EmbeddedPostgresOptions) {
   let database: Promise<PGlite> | undefined;
-  const open = () =>
-    (database ??= PGlite.create(options.dataDir, {
-      // PGlite sends JS booleans as 't'/'f' text otherwise, which parameterised `= $1` on boolean rejects.
-      serializers: {
-        [types.BOOL]: (value: unknown) => (value === true || value === 'true' ? 'TRUE' : 'FALSE'),
-      },
-    }));
+  const open = () => (database ??= openDatabase(options));
 
   return class EmbeddedPool extends EventEmitter {
     private client?: EmbeddedClient;
@@ -123,4 +124,47 @@ export function embeddedPoolClass(options: EmbeddedPostgresOptions) {
       else this.leased = false;
     }
   };
+}
+
+/**
+ * PostgreSQL's settings for the embedded database, sized for one process on a laptop (README, "Quick start").
+ * PostgreSQL's default shared_buffers (128 MB) lives inside PGlite's WebAssembly memory, which never shrinks;
+ * 16 MB holds the working set of a laptop's tenants. Sorts and index builds get less, and spill to disk sooner.
+ */
+export const EMBEDDED_SETTINGS: Record<string, string> = {
+  shared_buffers: '16MB',
+  work_mem: '2MB',
+  maintenance_work_mem: '16MB',
+  temp_buffers: '2MB',
+};
+
+/**
+ * Creates a data folder's database files in a child process. PGlite runs initdb in a second WebAssembly instance
+ * and a temporary third one, whose memory (about half a gigabyte) a process never gets back; in a child it goes
+ * back to the system when the child exits, and the service then opens the folder as on any later start.
+ */
+async function createDataDir(dataDir: string): Promise<void> {
+  const pglite = require.resolve('@electric-sql/pglite');
+  const script = `require(${JSON.stringify(pglite)}).PGlite.create(process.argv[1]).then((db) => db.close())`;
+  await promisify(execFile)(process.execPath, ['-e', script, dataDir]);
+}
+
+async function openDatabase({ dataDir, progress }: EmbeddedPostgresOptions): Promise<PGlite> {
+  const started = Date.now();
+  if (!dataDir.startsWith('memory://') && !existsSync(join(dataDir, 'PG_VERSION'))) {
+    progress?.(`Creating the embedded database in ${dataDir} (first start only; about half a minute)…`);
+    await createDataDir(dataDir);
+  } else progress?.(`Opening the embedded database in ${dataDir}…`);
+  const database = await PGlite.create(dataDir, {
+    startParams: [
+      ...PGlite.defaultStartParams,
+      ...Object.entries(EMBEDDED_SETTINGS).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+    ],
+    // PGlite sends JS booleans as 't'/'f' text otherwise, which parameterised `= $1` on boolean rejects.
+    serializers: {
+      [types.BOOL]: (value: unknown) => (value === true || value === 'true' ? 'TRUE' : 'FALSE'),
+    },
+  });
+  progress?.(`Embedded database open (${((Date.now() - started) / 1000).toFixed(1)} s).`);
+  return database;
 }

@@ -10,6 +10,7 @@ const safeTable = (name: string) => ({
 });
 const safe = (): RoleFacts => ({
   role: 'scim_service',
+  appRole: { name: 'scim_app_prod', exists: true, member: true },
   privilegedRoles: [],
   tables: [...TABLES.map(safeTable), { ...safeTable('api_keys'), rowSecurity: false, forced: false }],
 });
@@ -20,6 +21,16 @@ describe('roleProblems (SECURITY.md TEN-04)', () => {
   });
 
   it.each<[string, (facts: RoleFacts) => void, RegExp]>([
+    [
+      'not a member of the deployment role (DB_APP_ROLE)',
+      (f) => (f.appRole.member = false),
+      /^role scim_service is not a member of scim_app_prod \(DB_APP_ROLE\)$/,
+    ],
+    [
+      'a deployment role that does not exist',
+      (f) => (f.appRole = { name: 'scim_app_typo', exists: false, member: false }),
+      /^role scim_app_typo \(DB_APP_ROLE\) does not exist/,
+    ],
     [
       'a superuser',
       (f) => f.privilegedRoles.push({ name: 'scim_service', superuser: true, bypassRls: false }),

@@ -3,13 +3,16 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { TENANT_TABLES } from '../../migrations/1764400000012-EnableRowLevelSecurity';
 import { Env } from '../config/env';
+import { appRoleOf } from './app-role';
 
 /** Tables with a `tenant_id` column that are global by design (ARCHITECTURE.md "Data model"), so have no policy. */
-export const GLOBAL_TABLES = ['api_keys'];
+export const GLOBAL_TABLES = ['api_keys', 'webhook_endpoints'];
 
 export interface RoleFacts {
   /** `current_user`: with the embedded database, the role set after the migrations. */
   role: string;
+  /** The deployment's group role (DB_APP_ROLE), which holds the grants: whether it exists and the role is in it. */
+  appRole: { name: string; exists: boolean; member: boolean };
   /** Roles that are superuser or BYPASSRLS and that the role is, or may become with SET ROLE. */
   privilegedRoles: { name: string; superuser: boolean; bypassRls: boolean }[];
   /** Every table of the schema with a `tenant_id` column. */
@@ -25,6 +28,11 @@ export interface RoleFacts {
  */
 export function roleProblems(facts: RoleFacts, tenantTables: readonly string[] = TENANT_TABLES): string[] {
   const problems: string[] = [];
+  const { appRole } = facts;
+  if (!appRole.exists)
+    problems.push(`role ${appRole.name} (DB_APP_ROLE) does not exist (migrations not run?)`);
+  else if (!appRole.member)
+    problems.push(`role ${facts.role} is not a member of ${appRole.name} (DB_APP_ROLE)`);
   for (const role of facts.privilegedRoles) {
     const what = [role.superuser ? 'superuser' : null, role.bypassRls ? 'BYPASSRLS' : null].filter(Boolean);
     const who =
@@ -55,9 +63,14 @@ export function roleProblems(facts: RoleFacts, tenantTables: readonly string[] =
   return problems;
 }
 
-/** Reads the facts as the service's own connection sees them. */
-export async function readRoleFacts(dataSource: DataSource): Promise<RoleFacts> {
+/** Reads the facts as the service's own connection sees them; `appRole` is the deployment's DB_APP_ROLE. */
+export async function readRoleFacts(dataSource: DataSource, appRole: string): Promise<RoleFacts> {
   const [{ role }] = await dataSource.query<{ role: string }[]>(`SELECT current_user::text AS role`);
+  const [app] = await dataSource.query<{ exists: boolean; member: boolean }[]>(
+    `SELECT r.oid IS NOT NULL AS exists, coalesce(pg_has_role(current_user, r.oid, 'MEMBER'), false) AS member
+     FROM (SELECT $1::text AS name) n LEFT JOIN pg_roles r ON r.rolname = n.name`,
+    [appRole],
+  );
   const privilegedRoles = await dataSource.query<RoleFacts['privilegedRoles']>(
     `SELECT rolname::text AS name, rolsuper AS superuser, rolbypassrls AS "bypassRls" FROM pg_roles
      WHERE (rolsuper OR rolbypassrls) AND pg_has_role(current_user, oid, 'MEMBER') ORDER BY rolname`,
@@ -75,9 +88,8 @@ export async function readRoleFacts(dataSource: DataSource): Promise<RoleFacts> 
     `SELECT CASE WHEN EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')
        THEN coalesce(current_setting('citus.propagate_set_commands', true), '') END AS value`,
   );
-  return value === null
-    ? { role, privilegedRoles, tables }
-    : { role, privilegedRoles, tables, citus: { propagateSetCommands: value } };
+  const facts = { role, appRole: { name: appRole, ...app }, privilegedRoles, tables };
+  return value === null ? facts : { ...facts, citus: { propagateSetCommands: value } };
 }
 
 /**
@@ -113,7 +125,7 @@ export class DatabaseRoleCheck implements OnApplicationBootstrap {
   private async problems(): Promise<string[]> {
     if (this.passed) return [];
     try {
-      const problems = roleProblems(await readRoleFacts(this.dataSource));
+      const problems = roleProblems(await readRoleFacts(this.dataSource, appRoleOf(this.env)));
       this.passed = problems.length === 0;
       return problems;
     } catch (error) {

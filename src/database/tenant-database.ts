@@ -3,10 +3,11 @@ import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 
 /** TypeORM's manager, for the services that pass a transaction's manager to their repositories. */
 export type { EntityManager };
-import { isUuid } from '../common/uuid';
+import { isUuid } from '../scim-core/ids';
 import { Env } from '../config/env';
 import { isConnectionLost, sqlStateOf } from './database-errors';
 import { ErrorMapper, QueryClient, Session, Statement, StatementOptions } from './session';
+import { BackgroundConnections } from './background-connections';
 import { SharedReadConnections } from './shared-read-connections';
 
 /** What a repository needs of any tenant transaction: its tenant and statements. */
@@ -73,7 +74,8 @@ const MAX_ATTEMPTS = 3;
  *   connection when there are any (SharedReadConnections);
  * - `write`: a transaction that changes rows, retried as a whole on serialization failures and deadlocks;
  * - `writeOne`: deferred statements and one awaited statement, COMMIT in the same round trip (a create);
- * - `snapshot`: READ ONLY on one REPEATABLE READ snapshot (verifying an audit chain while writers carry on).
+ * - `snapshot`: READ ONLY on one REPEATABLE READ snapshot (verifying an audit chain while writers carry on);
+ * - `writeInBackground`: `write` on the background pool (BackgroundConnections), for the work after a commit.
  */
 @Injectable()
 export class TenantDatabase {
@@ -81,6 +83,7 @@ export class TenantDatabase {
     private readonly dataSource: DataSource,
     private readonly env: Env,
     private readonly shared: SharedReadConnections,
+    private readonly background: BackgroundConnections,
   ) {}
 
   read<T>(tenantId: string, work: (tx: ReadTx) => Promise<T>): Promise<T> {
@@ -90,7 +93,7 @@ export class TenantDatabase {
   async readOne<T>(tenantId: string, work: (tx: OneRead) => Promise<T>): Promise<T> {
     if (!this.shared.enabled) return this.run(tenantId, READ_ONE, work);
     try {
-      return await this.run(tenantId, READ_ONE, work, this.shared.client());
+      return await this.run(tenantId, READ_ONE, work, { shared: this.shared.client() });
     } catch (error) {
       // The shared connection was lost with this read on it: a read is harmless to repeat, on the pool.
       if (!isConnectionLost(error)) throw error;
@@ -110,16 +113,20 @@ export class TenantDatabase {
     return this.run(tenantId, SNAPSHOT, work);
   }
 
+  writeInBackground<T>(tenantId: string, work: (tx: WriteTx) => Promise<T>): Promise<T> {
+    return this.run(tenantId, WRITE, work, { pool: this.background.dataSource });
+  }
+
   private async run<T>(
     tenantId: string,
     kind: Kind,
     work: (tx: Transaction) => Promise<T>,
-    shared?: QueryClient,
+    via: Via = {},
   ): Promise<T> {
     if (!isUuid(tenantId)) throw new Error('A tenant transaction needs a tenant uuid');
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.once(tenantId, kind, work, shared);
+        return await this.once(tenantId, kind, work, via);
       } catch (error) {
         const state = sqlStateOf(error);
         if (attempt >= MAX_ATTEMPTS || state === undefined || !RETRYABLE.has(state)) throw error;
@@ -133,9 +140,9 @@ export class TenantDatabase {
     tenantId: string,
     kind: Kind,
     work: (tx: Transaction) => Promise<T>,
-    shared?: QueryClient,
+    { shared, pool = this.dataSource }: Via,
   ): Promise<T> {
-    const runner = shared ? undefined : this.dataSource.createQueryRunner();
+    const runner = shared ? undefined : pool.createQueryRunner();
     const client = shared ?? ((await runner!.connect()) as QueryClient);
     const session = new Session(client, {
       // Pipelines only on node-postgres; the embedded database answers one statement at a time.
@@ -164,6 +171,12 @@ export class TenantDatabase {
       await runner?.release();
     }
   }
+}
+
+/** Where a transaction runs: a `shared` pipelined connection, else a connection of `pool` (the main one by default). */
+interface Via {
+  shared?: QueryClient;
+  pool?: DataSource;
 }
 
 function opening(kind: Kind): Statement {

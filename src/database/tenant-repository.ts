@@ -146,7 +146,7 @@ export abstract class TenantRepository<Tx extends Statements = Statements> {
       uniqueLookup?: boolean;
       hints?: (param: (value: unknown) => string) => string[];
     } = {},
-  ): Promise<{ total: number; rows: Row[] }> {
+  ): Promise<ListPage<Row>> {
     const { alias } = shape;
     const where = params.filter ? compileFilter(params.filter, shape.storage, { firstParam: 2 }) : null;
     const filterParams = [...(where?.params ?? [])];
@@ -162,6 +162,17 @@ export abstract class TenantRepository<Tx extends Statements = Statements> {
           filterParams,
         )
       )[0].total;
+    if (params.cursor) return this.cursorPage(shape, params, { condition, filterParams, count });
+    if (options.uniqueLookup) {
+      // The first page of at most one row is the whole result: no order and no LIMIT/OFFSET to apply. With them the
+      // prepared lookup was planned afresh on every execution, PostgreSQL finding its custom plans (which know the
+      // LIMIT) cheaper than a generic one: four times the database's CPU of a read by id (docs/PERFORMANCE.md).
+      const lookup = () =>
+        this.query<Row>(`${shape.select} WHERE ${condition}`, filterParams, {
+          prepared: isPreparableLookup(params, true),
+        });
+      return pageWithTotal(params, lookup, count, true);
+    }
     const direction = params.sortOrder === 'descending' ? 'DESC' : 'ASC';
     const stable = `${alias}.created, ${alias}.id`;
     const order = params.sortBy
@@ -172,8 +183,41 @@ export abstract class TenantRepository<Tx extends Statements = Statements> {
       this.query<Row>(
         `${shape.select} WHERE ${condition} ORDER BY ${order} LIMIT $${next} OFFSET $${next + 1}`,
         [...filterParams, params.count, params.startIndex - 1],
-        { prepared: isPreparableLookup(params, options.uniqueLookup === true) },
       );
-    return pageWithTotal(params, page, count, options.uniqueLookup);
+    return pageWithTotal(params, page, count);
   }
+
+  /**
+   * A cursor page (RFC 9865): the rows after the cursor's id in primary-key order (the (tenant_id, id) index), one
+   * more than asked to tell whether another page follows, and the total. Keyset, not OFFSET: a resource that exists
+   * throughout is on exactly one page however many are created or deleted meanwhile (docs/ARCHITECTURE.md "Paging").
+   */
+  private async cursorPage<Row>(
+    shape: ListShape,
+    params: ListParams,
+    where: { condition: string; filterParams: unknown[]; count: () => Promise<number> },
+  ): Promise<ListPage<Row>> {
+    const after = params.cursor?.after?.id;
+    const values = [...where.filterParams, ...(after ? [after] : []), params.count + 1];
+    const keyset = after ? ` AND ${shape.alias}.id > $${where.filterParams.length + 2}::uuid` : '';
+    const rows =
+      params.count === 0
+        ? []
+        : await this.query<Row>(
+            `${shape.select} WHERE ${where.condition}${keyset} ORDER BY ${shape.alias}.id LIMIT $${values.length + 1}`,
+            values,
+          );
+    return {
+      total: await where.count(),
+      rows: rows.slice(0, params.count),
+      more: rows.length > params.count,
+    };
+  }
+}
+
+/** One page of a list and the total; `more`: a cursor page (RFC 9865) that another page follows. */
+export interface ListPage<Row> {
+  total: number;
+  rows: Row[];
+  more?: boolean;
 }

@@ -1,4 +1,4 @@
-// What a Group audit event says (issue #6): the group it is about and the membership changes requested.
+// What a Group audit event says: the group it is about and the membership changes requested.
 import type { AuditChanges } from '../audit/audit.types';
 import type { MembershipOperation } from '../scim-core';
 import type { GroupRow } from './groups.repository';

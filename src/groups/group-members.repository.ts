@@ -1,4 +1,7 @@
 import { TenantRepository } from '../database/tenant-repository';
+import type { MemberDelta } from '../events/change-event';
+
+export type { MemberDelta };
 
 export type MemberType = 'User' | 'Group';
 
@@ -16,18 +19,19 @@ export interface MemberIds {
   groups: string[];
 }
 
-const COUNT = (cte: string) => `(SELECT count(*) FROM ${cte})::int`;
+/** The member ids a statement's CTE touched (its RETURNING member_id), as text. */
+const IDS = (cte: string) => `(SELECT coalesce(array_agg(member_id::text), '{}') FROM ${cte})`;
 
 /** INSERT … SELECT of both kinds; ON CONFLICT makes adding an existing member a no-op (REL-CONC-01). */
 const INSERT_MEMBERS = `INSERT INTO scim_group_members (tenant_id, group_id, user_id, child_group_id)
     SELECT $1::uuid, $2::uuid, u, NULL::uuid FROM unnest($3::uuid[]) AS u
     UNION ALL SELECT $1::uuid, $2::uuid, NULL::uuid, c FROM unnest($4::uuid[]) AS c
   ON CONFLICT (tenant_id, group_id, member_id) DO NOTHING
-  RETURNING 1`;
+  RETURNING member_id`;
 
 /**
  * SQL for scim_group_members in one tenant transaction, the tenant id bound as $1 (TenantRepository). Every change is
- * one set-based statement that answers how many rows it touched; none of them reads the member list.
+ * one set-based statement that answers the member ids it added and removed; none of them reads the member list.
  */
 export class GroupMembersRepository extends TenantRepository {
   /** Which of the candidate ids (well-formed uuids) are users or groups of this tenant: one query. */
@@ -66,41 +70,51 @@ export class GroupMembersRepository extends TenantRepository {
     return rows.map((row) => row.id);
   }
 
-  async add(groupId: string, ids: MemberIds): Promise<number> {
-    return this.count(`WITH ins AS (${INSERT_MEMBERS}) SELECT ${COUNT('ins')} AS n`, [
-      groupId,
-      ids.users,
-      ids.groups,
-    ]);
+  async add(groupId: string, ids: MemberIds): Promise<MemberDelta> {
+    return this.delta(
+      `WITH ins AS (${INSERT_MEMBERS}) SELECT ${IDS('ins')} AS added, '{}'::text[] AS removed`,
+      [groupId, ids.users, ids.groups],
+    );
   }
 
-  async remove(groupId: string, ids: string[]): Promise<number> {
-    return this.count(
+  async remove(groupId: string, ids: string[]): Promise<MemberDelta> {
+    return this.delta(
       `WITH del AS (
          DELETE FROM scim_group_members m
-         WHERE m.tenant_id = $1 AND m.group_id = $2 AND m.member_id = ANY($3::uuid[]) RETURNING 1
-       ) SELECT ${COUNT('del')} AS n`,
+         WHERE m.tenant_id = $1 AND m.group_id = $2 AND m.member_id = ANY($3::uuid[]) RETURNING m.member_id
+       ) SELECT '{}'::text[] AS added, ${IDS('del')} AS removed`,
       [groupId, ids],
     );
   }
 
-  async removeAll(groupId: string): Promise<number> {
-    return this.count(
-      `WITH del AS (DELETE FROM scim_group_members m WHERE m.tenant_id = $1 AND m.group_id = $2 RETURNING 1)
-       SELECT ${COUNT('del')} AS n`,
+  async removeAll(groupId: string): Promise<MemberDelta> {
+    return this.delta(
+      `WITH del AS (
+         DELETE FROM scim_group_members m WHERE m.tenant_id = $1 AND m.group_id = $2 RETURNING m.member_id)
+       SELECT '{}'::text[] AS added, ${IDS('del')} AS removed`,
       [groupId],
     );
   }
 
   /** Exactly the given members: the others are deleted and the missing inserted, in one statement. */
-  async replace(groupId: string, ids: MemberIds): Promise<number> {
-    return this.count(
+  async replace(groupId: string, ids: MemberIds): Promise<MemberDelta> {
+    return this.delta(
       `WITH del AS (
          DELETE FROM scim_group_members m
-         WHERE m.tenant_id = $1 AND m.group_id = $2 AND m.member_id <> ALL($3::uuid[] || $4::uuid[]) RETURNING 1
+         WHERE m.tenant_id = $1 AND m.group_id = $2 AND m.member_id <> ALL($3::uuid[] || $4::uuid[])
+         RETURNING m.member_id
        ), ins AS (${INSERT_MEMBERS})
-       SELECT ${COUNT('del')} + ${COUNT('ins')} AS n`,
+       SELECT ${IDS('ins')} AS added, ${IDS('del')} AS removed`,
       [groupId, ids.users, ids.groups],
+    );
+  }
+
+  /** Every membership of the tenant, without display names (a change-feed snapshot). */
+  all(): Promise<MemberRow[]> {
+    return this.query<MemberRow>(
+      `SELECT m.group_id::text AS "groupId", m.member_id::text AS "memberId", m.member_type AS type, NULL AS display
+       FROM scim_group_members m WHERE m.tenant_id = $1 ORDER BY m.group_id, m.member_id`,
+      [],
     );
   }
 
@@ -127,8 +141,8 @@ export class GroupMembersRepository extends TenantRepository {
     );
   }
 
-  private async count(sql: string, params: unknown[]): Promise<number> {
-    const [{ n }] = await this.query<{ n: number }>(sql, params);
-    return n;
+  private async delta(sql: string, params: unknown[]): Promise<MemberDelta> {
+    const [row] = await this.query<MemberDelta>(sql, params);
+    return row;
   }
 }

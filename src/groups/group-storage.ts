@@ -1,4 +1,4 @@
-// How Group attributes map to scim_groups / scim_group_members, for the filter compiler and sorting (issue #5).
+// How Group attributes map to scim_groups / scim_group_members, for the filter compiler and sorting.
 import { ColumnStorage, FilterStorage, JoinStorage, ResolvedAttribute, userNameKey } from '../scim-core';
 import { sortExpression } from '../scim-core/filter/filter.sort';
 import { ColumnList, filterColumns } from '../database/tenant-repository';

@@ -13,7 +13,13 @@ import {
   Res,
 } from '@nestjs/common';
 import { ApiBody, ApiExcludeEndpoint, ApiOperation, ApiParam, ApiQuery, ApiResponse } from '@nestjs/swagger';
-import { GROUP_MODEL, listResponseModel, PATCH_OP_MODEL } from '../scim/openapi-models';
+import {
+  CURSOR_QUERY,
+  GROUP_MODEL,
+  listResponseModel,
+  PATCH_OP_MODEL,
+  searchExamples,
+} from '../scim/openapi-models';
 import type { Response } from 'express';
 import { ListResponse, ProjectionOptions, ScimResource, weakEtag } from '../scim-core';
 import { methodNotAllowed, ScimController } from '../scim/scim-controller.decorator';
@@ -37,12 +43,17 @@ export class GroupsController {
 
   @Get()
   @ApiOperation({ summary: 'List or query groups (RFC 7644 §3.4.2; ENTRA.md E16)' })
-  @ApiQuery({ name: 'filter', required: false, example: 'displayName eq "Sales"' })
-  @ApiQuery({ name: 'excludedAttributes', required: false, example: 'members' })
+  @ApiQuery({ name: 'filter', required: false, description: 'e.g. displayName eq "Sales"' })
+  @ApiQuery({ name: 'excludedAttributes', required: false, description: 'e.g. members' })
   @ApiQuery({ name: 'attributes', required: false })
-  @ApiQuery({ name: 'startIndex', required: false, example: 1 })
-  @ApiQuery({ name: 'count', required: false, example: 100 })
-  @ApiQuery({ name: 'sortBy', required: false, example: 'displayName' })
+  @ApiQuery({
+    name: 'startIndex',
+    required: false,
+    description: '1-based index of the first result (default 1)',
+  })
+  @ApiQuery({ name: 'count', required: false, description: 'Page size (default and maximum 200)' })
+  @ApiQuery(CURSOR_QUERY)
+  @ApiQuery({ name: 'sortBy', required: false, description: 'e.g. displayName' })
   @ApiQuery({ name: 'sortOrder', required: false, enum: ['ascending', 'descending'] })
   @ApiResponse({
     status: 200,
@@ -57,7 +68,13 @@ export class GroupsController {
   @Post('.search')
   @HttpCode(200)
   @ApiOperation({ summary: 'Query groups with a SearchRequest body (RFC 7644 §3.4.3)' })
-  @ApiBody({ schema: { example: GROUP_EXAMPLES.search } })
+  @ApiBody({
+    schema: { type: 'object' },
+    examples: {
+      'Entra: lookup without members (E15)': { value: GROUP_EXAMPLES.search },
+      ...searchExamples('displayName sw "Sales"', 'Group'),
+    },
+  })
   search(@CurrentTenant() tenant: Tenant, @Body() body: unknown): Promise<ListResponse> {
     return this.groups.list(tenant, body);
   }
@@ -95,7 +112,7 @@ export class GroupsController {
       'filter=members.value eq "<id>" to test one membership.',
   })
   @ApiParam({ name: 'id', description: 'The id the server assigned' })
-  @ApiQuery({ name: 'excludedAttributes', required: false, example: 'members' })
+  @ApiQuery({ name: 'excludedAttributes', required: false, description: 'e.g. members' })
   @ApiResponse({ status: 200, description: 'The group, with its ETag', schema: GROUP_MODEL })
   @ApiResponse({ status: 304, description: 'If-None-Match names the current version' })
   async get(

@@ -2,7 +2,14 @@ import { JsonObject, ListParams, ScimError } from '../scim-core';
 import { isUniqueViolation } from '../database/database-errors';
 import { PREPARED } from '../database/session';
 import type { Statements } from '../database/tenant-database';
-import { columnSql, Deferring, ListShape, TenantRepository, updatedRow } from '../database/tenant-repository';
+import {
+  columnSql,
+  Deferring,
+  ListPage,
+  ListShape,
+  TenantRepository,
+  updatedRow,
+} from '../database/tenant-repository';
 import { GROUP_FILTER_STORAGE, GROUP_WRITTEN, GroupColumns, groupSortExpression } from './group-storage';
 
 /** A stored group: the columns the service needs plus the jsonb document (never the members). */
@@ -41,6 +48,11 @@ const LIST_SHAPE: ListShape = {
  * GroupMembersRepository.
  */
 export class GroupsRepository<Tx extends Statements = Statements> extends TenantRepository<Tx> {
+  /** Every group of the tenant, by id (a change-feed snapshot, in its REPEATABLE READ transaction). */
+  all(): Promise<GroupRow[]> {
+    return this.query<GroupRow>(`${SELECT} WHERE g.tenant_id = $1 ORDER BY g.id`, []);
+  }
+
   async findById(id: string): Promise<GroupRow | null> {
     const rows = await this.query<GroupRow>(`${SELECT} WHERE g.tenant_id = $1 AND g.id = $2`, [id], PREPARED);
     return rows[0] ?? null;
@@ -102,7 +114,7 @@ export class GroupsRepository<Tx extends Statements = Statements> extends Tenant
   }
 
   /** One page of groups matching the filter, in a stable order, and the total (RFC 7644 §3.4.2). */
-  list(params: ListParams, uniqueLookup = false): Promise<{ total: number; rows: GroupRow[] }> {
+  list(params: ListParams, uniqueLookup = false): Promise<ListPage<GroupRow>> {
     return this.listPage<GroupRow>(LIST_SHAPE, params, { uniqueLookup });
   }
 }

@@ -7,12 +7,15 @@ import { Statements, TenantDatabase, WriteTx } from '../database/tenant-database
 import {
   applyPatch,
   buildListResponse,
+  cursorAfter,
   isUniqueLookup,
   buildMeta,
   deepEqual,
   JsonObject,
+  ListParams,
   ListResponse,
   MembershipOperation,
+  pageOf,
   parseListParams,
   projectResource,
   ProjectionOptions,
@@ -36,7 +39,9 @@ import { GROUP_FILTER_STORAGE } from './group-storage';
 import { GroupMembersRepository, MemberRow } from './group-members.repository';
 import { GroupColumns, GroupRow, GroupsRepository, LockedGroupRow } from './groups.repository';
 import { memberChanges, subject } from './group-audit';
-import { applyMembership } from './membership';
+import { applyMembership, changedMembers } from './membership';
+import { groupChanged, groupDeleted, MemberDelta } from '../events/change-event';
+import { ChangeEventsService } from '../events/change-events.service';
 import {
   MEMBERS_PER_GROUP,
   MEMBERS_PER_LISTED_GROUP,
@@ -71,12 +76,18 @@ export class GroupsService {
     private readonly db: TenantDatabase,
     private readonly registries: SchemaRegistryService,
     private readonly audit: AuditService,
+    private readonly changes: ChangeEventsService,
     private readonly env: Env,
   ) {}
 
-  async list(tenant: Tenant, query: unknown): Promise<ListResponse> {
+  list(tenant: Tenant, query: unknown): Promise<ListResponse> {
+    return this.search(tenant, parseListParams(query, this.registries.for(tenant), GROUP));
+  }
+
+  /** A list by parsed parameters: GET /Groups, POST /Groups/.search and the search across resource types. */
+  async search(tenant: Tenant, params: ListParams): Promise<ListResponse> {
     const registry = this.registries.for(tenant);
-    const params = parseListParams(query, registry, GROUP);
+    if (params.cursor) cursorAfter(params.cursor, GROUP);
     const withMembers = isReturned(registry, GROUP, params, MEMBERS);
     // Entra's `displayName eq "…"` lookup without members is one statement, its COMMIT travelling with it (readOne).
     const uniqueLookup = isUniqueLookup(params, GROUP_FILTER_STORAGE);
@@ -91,10 +102,11 @@ export class GroupsService {
         : [];
       return { ...page, members: membersByGroup(memberRows) };
     };
-    const { total, rows, members } =
+    const page =
       uniqueLookup && !withMembers
         ? await this.db.readOne(tenant.id, listed)
         : await this.db.read(tenant.id, listed);
+    const { rows, members } = page;
     const resources = rows.map((row) =>
       projectResource(
         this.render(tenant, registry, {
@@ -106,7 +118,7 @@ export class GroupsService {
         params,
       ),
     );
-    return buildListResponse(resources, { totalResults: total, startIndex: params.startIndex });
+    return buildListResponse(resources, { totalResults: page.total, ...pageOf(params, GROUP, page) });
   }
 
   async get(tenant: Tenant, id: string, projection: ProjectionOptions = {}): Promise<GroupResponse> {
@@ -117,6 +129,14 @@ export class GroupsService {
       return this.load(tx, tenant, row, projection);
     });
     return this.respond(tenant, loaded, projection);
+  }
+
+  /** Every group as SCIM JSON with all its members, in the caller's transaction (a change-feed snapshot). */
+  async snapshot(tenant: Tenant, tx: Statements): Promise<ScimResource[]> {
+    const registry = this.registries.for(tenant);
+    const rows = await new GroupsRepository(tx).all();
+    const members = membersByGroup(await new GroupMembersRepository(tx).all());
+    return rows.map((row) => this.render(tenant, registry, { row, members: members.get(row.id) ?? [] }));
   }
 
   /** POST with `members` stores them (Okta sends them; Entra creates groups empty, ENTRA.md C). */
@@ -131,8 +151,9 @@ export class GroupsService {
     const loaded = await this.db.write(tenant.id, async (tx) => {
       const row = await new GroupsRepository(tx).insert(randomUUID(), columns, doc);
       const added: MembershipOperation[] = memberIds?.length ? [{ kind: 'add', ids: memberIds }] : [];
-      await applyMembership(new GroupMembersRepository(tx), row.id, added);
+      const members = await applyMembership(new GroupMembersRepository(tx), row.id, added);
       const loaded = await this.load(tx, tenant, row, projection);
+      this.recordChanges(tx, tenant, row, null, members);
       // Same transaction as the change (AUD-01); deferred, it travels with the COMMIT.
       await this.audit.record(tx, {
         action: 'group.create',
@@ -164,16 +185,18 @@ export class GroupsService {
       const membership: MembershipOperation =
         memberIds.length > 0 ? { kind: 'replace', ids: memberIds } : { kind: 'removeAll' };
       const { columns, doc } = toStorage(resource);
-      const membersChanged = await applyMembership(new GroupMembersRepository(tx), id, [membership]);
-      const changed = membersChanged || !deepEqual(current.doc, doc);
+      const members = await applyMembership(new GroupMembersRepository(tx), id, [membership]);
+      const changed = changedMembers(members) || !deepEqual(current.doc, doc);
       const row = changed ? groups.updateLater(current, columns, doc) : current;
       const loaded = await this.load(tx, tenant, row, options);
       if (changed) {
+        const attributes = diffAttributes(current.doc, doc);
         await this.audit.record(tx, {
           action: 'group.replace',
           ...subject(row),
-          changes: { attributes: diffAttributes(current.doc, doc), ...memberChanges([membership]) },
+          changes: { attributes, ...memberChanges([membership]) },
         });
+        this.recordChanges(tx, tenant, row, Object.keys(attributes), members);
       }
       return loaded;
     });
@@ -192,20 +215,22 @@ export class GroupsService {
       const groups = new GroupsRepository(tx);
       const current = await lockForChange(groups, id, options.ifMatch);
       const result = applyPatch(current.doc, body, registry, GROUP);
-      const membersChanged = await applyMembership(new GroupMembersRepository(tx), id, result.members ?? []);
-      if (!result.changed && !membersChanged) return this.load(tx, tenant, current, options);
+      const members = await applyMembership(new GroupMembersRepository(tx), id, result.members ?? []);
+      if (!result.changed && !changedMembers(members)) return this.load(tx, tenant, current, options);
       const { columns, doc } = toStorage(result.resource);
       const row = groups.updateLater(current, columns, doc);
       const loaded = await this.load(tx, tenant, row, options);
       // Entra's member PATCHes only touch members: those are 'group.members' events, the rest 'group.patch'.
+      const attributes = result.changed ? diffAttributes(current.doc, doc) : {};
       await this.audit.record(tx, {
         action: result.changed ? 'group.patch' : 'group.members',
         ...subject(row),
         changes: {
-          ...(result.changed ? { attributes: diffAttributes(current.doc, doc) } : {}),
+          ...(result.changed ? { attributes } : {}),
           ...memberChanges(result.members ?? []),
         },
       });
+      this.recordChanges(tx, tenant, row, Object.keys(attributes), members);
       return loaded;
     });
     return this.respond(tenant, loaded, options);
@@ -219,7 +244,23 @@ export class GroupsService {
       const current = await lockForChange(groups, id, ifMatch);
       groups.deleteLater(id);
       await this.audit.record(tx, { action: 'group.delete', ...subject(current) });
+      this.changes.record(tx, tenant.slug, [groupDeleted(id, current.doc)]);
     });
+  }
+
+  /**
+   * The change feed's events of a group write (docs/CHANGE-FEED.md), in its transaction: created (`attributes`
+   * null) or updated (the changed attribute names), then the members really added and removed.
+   */
+  private recordChanges(
+    tx: WriteTx,
+    tenant: Tenant,
+    row: GroupRow,
+    attributes: string[] | null,
+    members: MemberDelta,
+  ): void {
+    const resource = this.render(tenant, this.registries.for(tenant), { row });
+    this.changes.record(tx, tenant.slug, groupChanged({ ...resource, id: row.id }, attributes, members));
   }
 
   private membersOf(registry: SchemaRegistry) {

@@ -5,7 +5,7 @@ import type { MemberRow } from './group-members.repository';
 /**
  * GET /Groups/{id} (and POST/PUT/PATCH responses) render at most this many members, the first by member id.
  * Members beyond it are omitted: building one giant object for a 100,000-member group would hold the request
- * (and the heap) for nothing no client reads (issue #5). It equals the most members one PATCH operation may
+ * (and the heap) for nothing no client reads. It equals the most members one PATCH operation may
  * add (LIMITS.maxMembersPerOperation), so whatever a client writes in one call it can read back. To ask "is X
  * a member of G" at any size, use `GET /Groups?filter=members.value eq "X"` or X's `groups` attribute.
  */

@@ -1,7 +1,7 @@
 // Applies a membership change set (the core's MembershipOperation[]) to one group, as SQL set operations.
 import { MembershipOperation, ScimError } from '../scim-core';
-import { GroupMembersRepository, MemberIds } from './group-members.repository';
-import { isUuid } from '../common/uuid';
+import { GroupMembersRepository, MemberDelta, MemberIds } from './group-members.repository';
+import { isUuid } from '../scim-core/ids';
 
 /** How many offending ids an error names; the rest are counted (a 10,000-id detail helps nobody). */
 const NAMED_IN_ERRORS = 20;
@@ -34,7 +34,7 @@ async function resolveAdditions(
 }
 
 /**
- * Nested groups are allowed, cycles are not (issue #5): a group may not contain itself or any group that
+ * Nested groups are allowed, cycles are not: a group may not contain itself or any group that
  * contains it. The check and the inserts run under the tenant's hierarchy lock (see lockHierarchy).
  */
 async function checkCycles(
@@ -62,45 +62,68 @@ function byKind(ids: string[], kinds: Map<string, 'User' | 'Group'>): MemberIds 
 
 /**
  * Runs the operations in order, one statement each, inside the caller's transaction (the group row is locked).
- * Answers whether any membership changed: a PATCH that only re-adds existing members is a no-op and must not
- * bump the version (issue #5).
+ * Answers the members really added and really removed: a PATCH that only re-adds existing members is a no-op and
+ * must not bump the version, and the change feed reports what changed, not what was asked.
  */
 export async function applyMembership(
   members: GroupMembersRepository,
   groupId: string,
   operations: MembershipOperation[],
-): Promise<boolean> {
-  if (operations.length === 0) return false;
+): Promise<MemberDelta> {
+  const delta = new Delta();
+  if (operations.length === 0) return delta.result();
   const kinds = await resolveAdditions(members, operations);
   await checkCycles(
     members,
     groupId,
     [...kinds].filter(([, kind]) => kind === 'Group').map(([id]) => id),
   );
-  let touched = 0;
   for (const op of operations) {
     switch (op.kind) {
       case 'add':
-        touched += await members.add(groupId, byKind(op.ids, kinds));
+        delta.apply(await members.add(groupId, byKind(op.ids, kinds)));
         break;
       case 'replace':
-        touched += await members.replace(groupId, byKind(op.ids, kinds));
+        delta.apply(await members.replace(groupId, byKind(op.ids, kinds)));
         break;
       case 'removeAll':
-        touched += await members.removeAll(groupId);
+        delta.apply(await members.removeAll(groupId));
         break;
       case 'remove': {
         const ids = [...new Set(op.ids)];
         // A malformed id cannot be a member; it is not sent to PostgreSQL, whose uuid cast would fail (H-31).
-        const removed = await members.remove(groupId, ids.filter(isUuid));
+        const { removed } = await members.remove(groupId, ids.filter(isUuid));
         // RFC 7644 §3.5.2.3 / H-25: replacing selected members that are not there is a noTarget.
-        if (op.mustExist && removed < ids.length) {
+        if (op.mustExist && removed.length < ids.length) {
           throw ScimError.noTarget(`No member of group '${groupId}' matches ${listed(ids)}`);
         }
-        touched += removed;
+        delta.apply({ added: [], removed });
         break;
       }
     }
   }
-  return touched > 0;
+  return delta.result();
+}
+
+/**
+ * The net effect of several operations: a member added then removed in the same request (or the reverse) was not
+ * really added (or removed).
+ */
+class Delta {
+  private readonly added = new Set<string>();
+  private readonly removed = new Set<string>();
+
+  apply(step: MemberDelta): void {
+    for (const id of step.added) if (!this.removed.delete(id)) this.added.add(id);
+    for (const id of step.removed) if (!this.added.delete(id)) this.removed.add(id);
+  }
+
+  result(): MemberDelta {
+    return { added: [...this.added], removed: [...this.removed] };
+  }
+}
+
+/** Whether a membership change changed anything. */
+export function changedMembers(delta: MemberDelta): boolean {
+  return delta.added.length > 0 || delta.removed.length > 0;
 }

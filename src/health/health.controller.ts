@@ -1,10 +1,4 @@
-import {
-  BeforeApplicationShutdown,
-  Controller,
-  Get,
-  Logger,
-  ServiceUnavailableException,
-} from '@nestjs/common';
+import { Controller, Get, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
@@ -13,15 +7,19 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { DatabaseRoleCheck } from '../database/role-check';
+import { RateLimitStore } from '../rate-limit/rate-limit-store';
+import { GracefulShutdown } from './graceful-shutdown';
 
 /**
- * Liveness checks only the process; readiness checks the database and fails while shutting down (REL-FAIL-02),
- * and while the database role could bypass row-level security (TEN-04).
+ * Liveness checks only the process; readiness checks the database and fails from the shutdown signal on (REL-FAIL-02,
+ * GracefulShutdown),
+ * and while the database role could bypass row-level security (TEN-04). A Redis that does not answer does not fail
+ * readiness (the instance serves on with per-instance rate limits, REL-RATE-03): it shows as
+ * `info.rateLimits.degraded: true`.
  */
 @Controller('health')
 @ApiTags('Health')
-export class HealthController implements BeforeApplicationShutdown {
-  private shuttingDown = false;
+export class HealthController {
   private readonly logger = new Logger('Readiness');
   /** The problems last logged, so a probe every few seconds logs a change once, not every time. */
   private logged = '';
@@ -31,6 +29,8 @@ export class HealthController implements BeforeApplicationShutdown {
     private readonly database: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     private readonly role: DatabaseRoleCheck,
+    private readonly rateLimitStore: RateLimitStore,
+    private readonly shutdown: GracefulShutdown,
   ) {}
 
   @Get('live')
@@ -41,11 +41,17 @@ export class HealthController implements BeforeApplicationShutdown {
   @Get('ready')
   @HealthCheck()
   ready() {
-    if (this.shuttingDown) throw new ServiceUnavailableException({ status: 'shutting down' });
+    if (this.shutdown.draining) throw new ServiceUnavailableException({ status: 'shutting down' });
     return this.health.check([
       () => this.database.pingCheck('database', { timeout: 2000 }),
       () => this.databaseRole(),
+      () => this.rateLimits(),
     ]);
+  }
+
+  private rateLimits() {
+    const { store, degraded } = this.rateLimitStore.status();
+    return this.indicators.check('rateLimits').up({ store, degraded });
   }
 
   /**
@@ -61,9 +67,5 @@ export class HealthController implements BeforeApplicationShutdown {
     return problems.length === 0
       ? session.up()
       : session.down({ reason: 'the database role check failed; the service log says why' });
-  }
-
-  beforeApplicationShutdown(): void {
-    this.shuttingDown = true;
   }
 }

@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import { keyIdOf } from '../api-keys/token-format';
 import { Env } from '../config/env';
+import { Metrics } from '../metrics/metrics';
 import { clientAddressKey } from './client-address';
 import { RateLimitStore } from './rate-limit-store';
 
@@ -33,21 +34,30 @@ export class AuthFailureLimiter {
   private readonly byKey: RateLimiterAbstract;
   private readonly blockSeconds: number;
 
-  constructor(store: RateLimitStore, env: Env) {
+  constructor(
+    store: RateLimitStore,
+    env: Env,
+    private readonly metrics: Metrics,
+  ) {
     const duration = env.AUTH_FAILURE_WINDOW_SECONDS;
     this.byAddress = store.limiter({ keyPrefix: 'af:ip', points: env.AUTH_FAILURES_PER_ADDRESS, duration });
     this.byKey = store.limiter({ keyPrefix: 'af:key', points: env.AUTH_FAILURES_PER_KEY, duration });
     this.blockSeconds = env.AUTH_FAILURE_BLOCK_SECONDS;
   }
 
-  /** Seconds until the attempt's address and key may try again; null when neither is blocked. */
+  /**
+   * Seconds until the attempt's address and key may try again; null when neither is blocked. Both guards refuse a
+   * blocked attempt with 429, so this is where those refusals are counted.
+   */
   async blockedFor(attempt: AuthAttempt): Promise<number | null> {
     const waits = await Promise.all([
       blockedMs(this.byAddress, attempt.address),
       attempt.keyId === null ? null : blockedMs(this.byKey, attempt.keyId),
     ]);
     const longest = Math.max(...waits.map((ms) => ms ?? 0));
-    return longest > 0 ? Math.max(1, Math.ceil(longest / 1000)) : null;
+    if (longest <= 0) return null;
+    this.metrics.refused('auth_failures');
+    return Math.max(1, Math.ceil(longest / 1000));
   }
 
   async recordFailure(attempt: AuthAttempt): Promise<void> {

@@ -6,6 +6,6 @@ import { TenantLimitsService } from './tenant-limits.service';
 @Global()
 @Module({
   providers: [RateLimitStore, TenantLimitsService, AuthFailureLimiter],
-  exports: [TenantLimitsService, AuthFailureLimiter],
+  exports: [TenantLimitsService, AuthFailureLimiter, RateLimitStore],
 })
 export class RateLimitModule {}

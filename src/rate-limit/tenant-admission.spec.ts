@@ -26,7 +26,7 @@ function admitted(whileWaiting: (response: EventEmitter) => void) {
   );
 }
 
-describe('admitTenantRequests: the in-flight slot (issue #7, REL-RATE-02)', () => {
+describe('admitTenantRequests: the in-flight slot (REL-RATE-02)', () => {
   it('gives the slot back when the response closes', async () => {
     const { release, response } = await admitted(() => undefined);
     expect(release).not.toHaveBeenCalled();

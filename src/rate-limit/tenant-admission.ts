@@ -1,17 +1,16 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { isScimPath } from '../scim/scim-http';
-import type { TenantGuard, TenantRequest } from '../tenants/tenant.guard';
+import type { TenantAuthenticator, TenantRequest } from '../tenants/tenant-authenticator';
 import type { TenantLimitsService } from './tenant-limits.service';
 
 /**
  * Authenticates every SCIM request and admits it through its tenant's limits (SECURITY.md REL-RATE-01/02) before its
- * body is read, as an Express middleware ahead of the body parser and of Nest (issue #7: flooding tenant).
- * A refused request therefore costs no body parsing and none of Nest's per-request work, and a held refusal
- * (TenantLimitsService.holdRefusal) keeps no body in memory: its bytes wait in the socket. The in-flight slot
- * is released when the response is done. Errors go to the early error handler, which writes the SCIM envelope.
+ * body is read (step 3 of scim/scim-pipeline.ts). A refused request therefore costs no body parsing and none of
+ * Nest's per-request work, and a held refusal (TenantLimitsService.holdRefusal) keeps no body in memory: its bytes
+ * wait in the socket. The in-flight slot is released when the response is done.
  */
 export function admitTenantRequests(
-  guard: Pick<TenantGuard, 'authenticate'>,
+  authenticator: Pick<TenantAuthenticator, 'authenticate'>,
   limits: Pick<TenantLimitsService, 'admit'>,
 ): RequestHandler {
   return (request: Request, response: Response, next: NextFunction): void => {
@@ -20,7 +19,7 @@ export function admitTenantRequests(
   };
 
   async function admit(request: TenantRequest, response: Response): Promise<void> {
-    const tenant = await guard.authenticate(request);
+    const tenant = await authenticator.authenticate(request);
     // The client may go away while the request waits for a slot (up to TENANT_QUEUE_TIMEOUT_MS): its 'close' has
     // then fired already, and the slot must be given back at once, not never.
     let closed = false;

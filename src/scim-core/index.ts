@@ -1,7 +1,7 @@
 // Public API of the framework-free SCIM 2.0 core (RFC 7643 / RFC 7644 with Entra compatibility).
 
 export { ScimError, SCIM_ERROR_SCHEMA, type ScimErrorBody, type ScimType } from './errors/scim-error';
-export { LIMITS, MAX_RESULTS } from './limits';
+export { LIMITS, MAX_RESULTS, MAX_PAYLOAD_BYTES } from './limits';
 
 export * from './schema/schema.types';
 export { SCHEMA_URNS, MESSAGE_URNS, COMMON_ATTRIBUTES } from './schema/common.schema';
@@ -48,9 +48,18 @@ export {
   isUniqueLookup,
   pageWithTotal,
   totalFromPage,
+  pageOf,
   type ListParams,
   type ListParamsOptions,
 } from './serializer/list-params';
+
+export {
+  cursorAfter,
+  encodeCursor,
+  invalidCursor,
+  type CursorKey,
+  type CursorParams,
+} from './serializer/cursor';
 
 export {
   serviceProviderConfig,
@@ -58,4 +67,16 @@ export {
   resourceTypeByName,
   schemasResponse,
   schemaByUrn,
+  isAdvertised,
 } from './discovery/discovery';
+
+export {
+  parseBulkRequest,
+  executionOrder,
+  bulkIdDefinitions,
+  resolveReferences,
+  type BulkRequest,
+  type BulkOperation,
+  type BulkMethod,
+  type BulkResourceType,
+} from './bulk/bulk.request';

@@ -11,7 +11,7 @@ export const LIMITS = {
   /** REL-LIM-02: arrays ≤ 1,000 elements. */
   maxArrayLength: 1000,
   /**
-   * Group `members` in one POST/PUT body or one PATCH operation. Issue #5 requires a 10,000-member add in one
+   * Group `members` in one POST/PUT body or one PATCH operation. Entra-sized groups need a 10,000-member add in one
    * PATCH (it overrides REL-LIM-02's 1,000 for this attribute); beyond it H-29 still answers 400 invalidValue,
    * and the 1 MiB body limit (413) bounds it as well.
    */
@@ -23,6 +23,15 @@ export const LIMITS = {
   maxFilterComparisons: 50,
   maxFilterDepth: 10,
 } as const;
+
+/**
+ * REL-LIM-01: every SCIM request body, a bulk request's included (413 above it); advertised as bulk.maxPayloadSize
+ * in /ServiceProviderConfig (RFC 7644 §3.7.4).
+ */
+export const MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+/** Operations in one bulk request unless BULK_MAX_OPERATIONS says otherwise (RFC 7644 §3.7.4, 413 above it). */
+export const BULK_MAX_OPERATIONS = 1000;
 
 /** REL-LIM-04: `count` is clamped to this; advertised as filter.maxResults in /ServiceProviderConfig. */
 export const MAX_RESULTS = 200;

@@ -7,6 +7,7 @@ import { TenantGuard } from '../tenants/tenant.guard';
 import {
   JsonObject,
   ListResponse,
+  MAX_RESULTS,
   resourceTypeByName,
   resourceTypesResponse,
   schemaByUrn,
@@ -26,7 +27,7 @@ function refuseFilter(query: Record<string, unknown>): void {
 
 /**
  * RFC 7644 §4 discovery, generated from the tenant's schema registry: no tenant data, but behind the same
- * tenant + token guard as everything else (issue #3).
+ * tenant + token guard as everything else.
  */
 @Controller('api/scim')
 @UseGuards(TenantGuard)
@@ -39,9 +40,17 @@ export class DiscoveryController {
   ) {}
 
   @Get('ServiceProviderConfig')
-  @ApiOperation({ summary: 'What this service supports: PATCH, filter (maxResults), sort, ETag; no bulk' })
+  @ApiOperation({
+    summary:
+      'What this service supports: PATCH, bulk (maxOperations, maxPayloadSize), filter (maxResults), sort, ETag, ' +
+      'pagination (index and cursor, RFC 9865)',
+  })
   serviceProviderConfig(@CurrentTenant() tenant: Tenant): JsonObject {
-    return serviceProviderConfig(this.env.tenantScimUrl(tenant.slug));
+    return serviceProviderConfig(
+      this.env.tenantScimUrl(tenant.slug),
+      MAX_RESULTS,
+      this.env.BULK_MAX_OPERATIONS,
+    );
   }
 
   @Get('ResourceTypes')
@@ -66,13 +75,6 @@ export class DiscoveryController {
   @Get('Schemas/:urn')
   schema(@CurrentTenant() tenant: Tenant, @Param('urn') urn: string): JsonObject {
     return schemaByUrn(this.registries.for(tenant), urn, this.env.tenantScimUrl(tenant.slug));
-  }
-
-  /** REL-LIM-07, H-67: ServiceProviderConfig says bulk.supported = false, and /Bulk says so too, not 404. */
-  @All('Bulk')
-  @ApiExcludeEndpoint()
-  bulk(): never {
-    throw new ScimError(501, 'Bulk operations are not supported (see /ServiceProviderConfig)');
   }
 
   @All(['ServiceProviderConfig', 'ResourceTypes', 'ResourceTypes/:name', 'Schemas', 'Schemas/:urn'])

@@ -13,7 +13,7 @@ type TenantSchemas = Pick<Tenant, 'customUserAttributes'>;
 
 /**
  * The schema registry a tenant's requests are validated against: the standard User (+ enterprise extension) and
- * Group schemas, plus the tenant's own custom user extension when it defines attributes (issue #9). Other tenants
+ * Group schemas, plus the tenant's own custom user extension when it defines attributes. Other tenants
  * never see it, so the same URN with data from them is "unknown schema" (H-14).
  */
 @Injectable()

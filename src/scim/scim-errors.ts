@@ -1,6 +1,7 @@
 import { BadRequestException, HttpException } from '@nestjs/common';
 import { isDatabaseUnavailable } from '../database/database-errors';
 import { ScimError } from '../scim-core/errors/scim-error';
+import { MAX_PAYLOAD_BYTES } from '../scim-core/limits';
 
 /** Errors raised by Express's body parser carry a `type` and a `status` (body-parser README, "Errors"). */
 interface BodyParserError {
@@ -27,9 +28,17 @@ function messageOf(error: HttpException): string {
   return error.message;
 }
 
+/** 413 naming the limit (RFC 7644 §3.7.4 shows maxPayloadSize in the detail; it is the same for every body). */
+export function tooLarge(): ScimError {
+  return new ScimError(
+    413,
+    `The request body is too large: the limit is ${MAX_PAYLOAD_BYTES} bytes (maxPayloadSize)`,
+  );
+}
+
 /**
  * Turns anything thrown while serving a SCIM request into a ScimError (RFC 7644 §3.12). Pure, so every mapping
- * is unit-tested; ScimExceptionFilter writes the result. An unexpected error becomes a 500 whose detail leaks
+ * is unit-tested; ScimErrorWriter writes the result. An unexpected error becomes a 500 whose detail leaks
  * nothing; the caller logs the original.
  */
 export function toScimError(error: unknown): ScimError {
@@ -39,7 +48,7 @@ export function toScimError(error: unknown): ScimError {
       case 'entity.parse.failed':
         return ScimError.invalidSyntax('The request body is not valid JSON');
       case 'entity.too.large':
-        return new ScimError(413, 'The request body is too large');
+        return tooLarge();
       case 'encoding.unsupported':
       case 'charset.unsupported':
         return new ScimError(415, 'Unsupported content encoding or charset: send UTF-8 JSON');

@@ -1,7 +1,7 @@
 // HTTP rules shared by every SCIM resource endpoint (Users, Groups): ids, ETags, locations.
 import type { Response } from 'express';
 import { isJsonObject, parseEtag, ScimError, ScimResource, weakEtag } from '../scim-core';
-import { isUuid } from '../common/uuid';
+import { isUuid } from '../scim-core/ids';
 
 /**
  * Resource ids are server-made lower-case UUIDs. Anything else cannot exist, so it is a 404 before any SQL

@@ -3,6 +3,11 @@ import type { CustomAttributeDefinition } from '../custom-attributes/custom-attr
 
 export type TenantStatus = 'active' | 'suspended';
 
+/** What staff may change on a tenant (AdminService.updateTenant); a null limit means the environment's default. */
+export type TenantChanges = Partial<
+  Pick<Tenant, 'displayName' | 'status' | 'rateLimitPerSecond' | 'rateLimitBurst' | 'maxInFlight'>
+>;
+
 /** A customer. Global table (SCALE.md SCHEMA-06): a Citus reference table later. */
 @Entity('tenants')
 export class Tenant {
@@ -30,7 +35,7 @@ export class Tenant {
   @Column({ type: 'integer', nullable: true })
   maxInFlight!: number | null;
 
-  /** Custom user attributes (issue #9), including removed ones whose values are kept until a purge. */
+  /** Custom user attributes, including removed ones whose values are kept until a purge. */
   @Column({ type: 'jsonb', default: [] })
   customUserAttributes!: CustomAttributeDefinition[];
 

@@ -4,7 +4,7 @@ import { Repository } from 'typeorm';
 import { isUniqueViolation } from '../database/database-errors';
 import type { WriteTx } from '../database/tenant-database';
 import type { CustomAttributeDefinition } from '../custom-attributes/custom-attribute';
-import { Tenant, TenantStatus } from './tenant.entity';
+import { Tenant, TenantChanges } from './tenant.entity';
 
 export class DuplicateSlugError extends Error {}
 
@@ -40,6 +40,22 @@ export class TenantsRepository {
     return this.repo.find({ order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
+  /** Tenants whose slug or display name contains `text` (case-insensitive; all when absent), by slug. */
+  search(text: string | undefined, limit: number): Promise<Tenant[]> {
+    const query = this.repo.createQueryBuilder('t').orderBy('t.slug').limit(limit);
+    if (text) {
+      const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      query.where('(t.slug ILIKE :pattern OR t.displayName ILIKE :pattern)', { pattern });
+    }
+    return query.getMany();
+  }
+
+  /** Deletes a tenant in its own transaction; its rows go with it by the foreign keys' cascades. */
+  async delete(id: string, tx: WriteTx): Promise<boolean> {
+    const rows = await tx.query<{ id: string }>(`DELETE FROM tenants WHERE id = $1 RETURNING id`, [id]);
+    return rows.length > 0;
+  }
+
   /** A page of tenant ids in id order, after `after`: for jobs that visit every tenant (TEN-07). */
   async idsAfter(after: string, limit: number): Promise<string[]> {
     const rows = await this.repo
@@ -56,11 +72,7 @@ export class TenantsRepository {
     return this.repo.count();
   }
 
-  async update(
-    id: string,
-    changes: Partial<{ displayName: string; status: TenantStatus }>,
-    tx?: WriteTx,
-  ): Promise<Tenant | null> {
+  async update(id: string, changes: TenantChanges, tx?: WriteTx): Promise<Tenant | null> {
     const repo = await this.on(tx);
     if (Object.keys(changes).length > 0) await repo.update({ id }, changes);
     return repo.findOneBy({ id });

@@ -1,10 +1,10 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { readThroughCache } from '../common/read-through-cache';
-import { Env } from '../config/env';
 import { TenantDatabase, WriteTx } from '../database/tenant-database';
 import type { CustomAttributeDefinition } from '../custom-attributes/custom-attribute';
-import { Tenant, TenantStatus } from './tenant.entity';
+import { Tenant, TenantChanges } from './tenant.entity';
+import { PublicUrl } from './public-url';
 import { DuplicateSlugError, TenantsRepository } from './tenants.repository';
 
 /** Hosts are resolved on every request; a short TTL keeps that off the database without stale state (SCALE-APP-01). */
@@ -23,8 +23,8 @@ export class TenantsService {
 
   constructor(
     private readonly tenants: TenantsRepository,
-    private readonly env: Env,
     private readonly db: TenantDatabase,
+    private readonly publicUrl: PublicUrl,
   ) {}
 
   /** The tenant a host names, active or suspended; null when there is none. Cached for a few seconds. */
@@ -65,6 +65,31 @@ export class TenantsService {
     }
   }
 
+  /** The slug of a tenant by id; null once the tenant is gone (a webhook endpoint outlives it). */
+  async slugOf(id: string): Promise<string | null> {
+    return (await this.tenants.findById(id))?.slug ?? null;
+  }
+
+  search(text: string | undefined, limit: number): Promise<Tenant[]> {
+    return this.tenants.search(text, limit);
+  }
+
+  /**
+   * Deletes a tenant and, by cascade, its users, groups, tokens and audit trail (the append-only trigger lets a
+   * cascade from a deleted tenant through, nothing else). `inTx` records the deletion elsewhere (the staff chain),
+   * in the same transaction. This instance forgets the host at once; others within HOST_CACHE_TTL_MS.
+   */
+  async delete(slug: string, inTx: InTransaction<Tenant>): Promise<void> {
+    const tenant = await this.getBySlug(slug);
+    await this.db.write(tenant.id, async (tx) => {
+      // First what records the deletion (the staff chain, the feed's last event of the tenant), then the cascade.
+      await inTx(tx, tenant);
+      if (!(await this.tenants.delete(tenant.id, tx)))
+        throw new NotFoundException(`Tenant '${slug}' not found`);
+    });
+    this.bySlug.delete(slug);
+  }
+
   count(): Promise<number> {
     return this.tenants.count();
   }
@@ -77,7 +102,7 @@ export class TenantsService {
 
   async update(
     slug: string,
-    changes: { displayName?: string; status?: TenantStatus },
+    changes: TenantChanges,
     inTx?: InTransaction<{ before: Tenant; after: Tenant }>,
   ): Promise<Tenant> {
     const tenant = await this.getBySlug(slug);
@@ -92,7 +117,7 @@ export class TenantsService {
   }
 
   /**
-   * Read-modify-write of a tenant's custom user attribute definitions (issue #9): the row is locked, so two staff
+   * Read-modify-write of a tenant's custom user attribute definitions: the row is locked, so two staff
    * changes cannot lose each other; `change` runs in the same transaction (data checks, audit event). This
    * instance forgets its cached tenant at once; others within HOST_CACHE_TTL_MS.
    */
@@ -113,6 +138,6 @@ export class TenantsService {
   }
 
   scimUrl(tenant: Pick<Tenant, 'slug'>): string {
-    return this.env.tenantScimUrl(tenant.slug);
+    return this.publicUrl.scimUrl(tenant.slug);
   }
 }

@@ -1,16 +1,7 @@
 // A User's storage form: the validated resource split into first-class columns and the jsonb document, with the
-// manager kept in its own column (issue #4). Pure functions, shared by the service and its tests.
-import {
-  deepEqual,
-  isJsonObject,
-  JsonObject,
-  SCHEMA_URNS,
-  ScimError,
-  ScimResource,
-  userNameKey,
-} from '../scim-core';
+// manager kept in its own column. Pure functions, shared by the service and its tests.
+import { deepEqual, isJsonObject, JsonObject, SCHEMA_URNS, ScimResource, userNameKey } from '../scim-core';
 import type { UserColumns, UserRow } from './users.repository';
-import { isUuid } from '../common/uuid';
 
 const ENTERPRISE = SCHEMA_URNS.enterpriseUser;
 
@@ -20,8 +11,9 @@ export function patchable(row: UserRow): ScimResource {
 }
 
 /**
- * The manager lives in a column with a foreign key to the same tenant's users (ON DELETE SET NULL), so a
- * deleted manager disappears from every report consistently: it is cleared, never left dangling (issue #4).
+ * The manager lives in a column with a foreign key to the same tenant's users; deleting a manager clears it in the
+ * delete's own transaction (UsersRepository.deleteLater), so it disappears from every report consistently and is
+ * never left dangling.
  * It is always rendered as the complex form {"value": id} (ENTRA.md E7), plus $ref when a location is known.
  */
 export function withManager(
@@ -40,7 +32,10 @@ export function withManager(
   };
 }
 
-/** Splits a validated resource into the columns and the document (without the manager, kept in its column). */
+/**
+ * Splits a validated resource into the columns and the document (without the manager, kept in its column). The
+ * manager column is the id the request names, not yet checked (manager-reference.ts).
+ */
 export function toStorage(resource: ScimResource): { columns: UserColumns; doc: JsonObject } {
   const { id: _id, meta: _meta, groups: _groups, ...doc } = resource;
   let managerId: string | null = null;
@@ -48,11 +43,8 @@ export function toStorage(resource: ScimResource): { columns: UserColumns; doc: 
   if (isJsonObject(extension)) {
     const { manager, ...rest } = extension;
     const value = isJsonObject(manager) ? manager.value : undefined;
-    if (typeof value === 'string' && value !== '') {
-      // Only ids of this tenant's users can be managers; the foreign key checks existence (400, not 500).
-      if (!isUuid(value)) throw ScimError.invalidValue(`manager '${value}' is not a user of this tenant`);
-      managerId = value;
-    }
+    // As the request names it: the service keeps it only if it is a user of this tenant (resolveManager).
+    if (typeof value === 'string' && value !== '') managerId = value;
     if (Object.keys(rest).length > 0) doc[ENTERPRISE] = rest;
     else {
       delete doc[ENTERPRISE];

@@ -1,4 +1,4 @@
-// How User attributes map to scim_users columns, for the filter compiler and sorting (issue #4). Everything
+// How User attributes map to scim_users columns, for the filter compiler and sorting. Everything
 // without a column is read from the jsonb document.
 import {
   ColumnStorage,
@@ -138,7 +138,7 @@ const INDEXED_TYPES = new Set(['string', 'reference', 'integer', 'decimal', 'boo
 
 /**
  * `urn:…:User:costCenter eq "4711"` conjuncts on the tenant's custom extension (`urn`), as necessary conditions
- * the repository checks against the GIN-indexed `custom_keys` (issue #9); the compiled filter still decides.
+ * the repository checks against the GIN-indexed `custom_keys`; the compiled filter still decides.
  * dateTime values are compared as instants, not as stored text, so they get no hint.
  */
 export function customEqualities(filter: ResolvedFilter, urn: string): CustomEquality[] {

@@ -13,7 +13,13 @@ import {
   Res,
 } from '@nestjs/common';
 import { ApiBody, ApiExcludeEndpoint, ApiOperation, ApiParam, ApiQuery, ApiResponse } from '@nestjs/swagger';
-import { listResponseModel, PATCH_OP_MODEL, USER_MODEL } from '../scim/openapi-models';
+import {
+  CURSOR_QUERY,
+  listResponseModel,
+  PATCH_OP_MODEL,
+  searchExamples,
+  USER_MODEL,
+} from '../scim/openapi-models';
 import type { Response } from 'express';
 import { ListResponse, ScimResource, weakEtag } from '../scim-core';
 import { methodNotAllowed, ScimController } from '../scim/scim-controller.decorator';
@@ -22,7 +28,7 @@ import { isNotModified, sendResource } from '../scim/scim-resource';
 import { CurrentTenant } from '../tenants/current-tenant.decorator';
 import type { Tenant } from '../tenants/tenant.entity';
 import { UsersService } from './users.service';
-import { ENTRA_EXAMPLES, SCIM_ERROR_RESPONSES } from './users.swagger';
+import { ENTRA_EXAMPLES, SCIM_ERROR_RESPONSES, USER_WRITE_EXAMPLES, USER_WRITE_NOTES } from './users.swagger';
 
 type QueryParams = Record<string, unknown>;
 
@@ -33,10 +39,15 @@ export class UsersController {
 
   @Get()
   @ApiOperation({ summary: 'List or query users (RFC 7644 §3.4.2)' })
-  @ApiQuery({ name: 'filter', required: false, example: 'userName eq "alice@contoso.com"' })
-  @ApiQuery({ name: 'startIndex', required: false, example: 1 })
-  @ApiQuery({ name: 'count', required: false, example: 100 })
-  @ApiQuery({ name: 'sortBy', required: false, example: 'userName' })
+  @ApiQuery({ name: 'filter', required: false, description: 'e.g. userName eq "alice@contoso.com"' })
+  @ApiQuery({
+    name: 'startIndex',
+    required: false,
+    description: '1-based index of the first result (default 1)',
+  })
+  @ApiQuery({ name: 'count', required: false, description: 'Page size (default and maximum 200)' })
+  @ApiQuery(CURSOR_QUERY)
+  @ApiQuery({ name: 'sortBy', required: false, description: 'e.g. userName' })
   @ApiQuery({ name: 'sortOrder', required: false, enum: ['ascending', 'descending'] })
   @ApiQuery({ name: 'attributes', required: false })
   @ApiQuery({ name: 'excludedAttributes', required: false })
@@ -52,14 +63,21 @@ export class UsersController {
   @Post('.search')
   @HttpCode(200)
   @ApiOperation({ summary: 'Query users with a SearchRequest body (RFC 7644 §3.4.3)' })
-  @ApiBody({ schema: { example: ENTRA_EXAMPLES.search } })
+  @ApiBody({
+    schema: { type: 'object' },
+    examples: searchExamples('userName eq "alice@contoso.com"', 'User'),
+  })
+  @ApiResponse({ status: 200, description: 'ListResponse', schema: listResponseModel(USER_MODEL) })
   search(@CurrentTenant() tenant: Tenant, @Body() body: unknown): Promise<ListResponse> {
     return this.users.list(tenant, body);
   }
 
   @Post()
-  @ApiOperation({ summary: 'Create a user (RFC 7644 §3.3); 409 uniqueness on a taken userName' })
-  @ApiBody({ schema: { ...USER_MODEL, example: ENTRA_EXAMPLES.create } })
+  @ApiOperation({
+    summary: 'Create a user (RFC 7644 §3.3); 409 uniqueness on a taken userName',
+    description: USER_WRITE_NOTES,
+  })
+  @ApiBody({ schema: USER_MODEL, examples: USER_WRITE_EXAMPLES })
   @ApiResponse({
     status: 201,
     description: 'The stored user, with Location and ETag headers',
@@ -95,8 +113,8 @@ export class UsersController {
   }
 
   @Put(':id')
-  @ApiOperation({ summary: 'Replace a user (RFC 7644 §3.5.1); never creates' })
-  @ApiBody({ schema: { ...USER_MODEL, example: ENTRA_EXAMPLES.create } })
+  @ApiOperation({ summary: 'Replace a user (RFC 7644 §3.5.1); never creates', description: USER_WRITE_NOTES })
+  @ApiBody({ schema: USER_MODEL, examples: USER_WRITE_EXAMPLES })
   async replace(
     @CurrentTenant() tenant: Tenant,
     @Param('id') id: string,
@@ -112,7 +130,10 @@ export class UsersController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Modify a user (RFC 7644 §3.5.2); 200 with the full user (ENTRA.md E8)' })
+  @ApiOperation({
+    summary: 'Modify a user (RFC 7644 §3.5.2); 200 with the full user (ENTRA.md E8)',
+    description: USER_WRITE_NOTES,
+  })
   @ApiBody({ schema: PATCH_OP_MODEL, examples: ENTRA_EXAMPLES.patch })
   @ApiResponse({
     status: 200,

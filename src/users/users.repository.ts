@@ -2,7 +2,14 @@ import { JsonObject, ListParams, ScimError } from '../scim-core';
 import { isUniqueViolation, sqlStateOf } from '../database/database-errors';
 import { PREPARED } from '../database/session';
 import type { Statements } from '../database/tenant-database';
-import { columnSql, Deferring, ListShape, TenantRepository, updatedRow } from '../database/tenant-repository';
+import {
+  columnSql,
+  Deferring,
+  ListPage,
+  ListShape,
+  TenantRepository,
+  updatedRow,
+} from '../database/tenant-repository';
 import {
   customEqualities,
   emailEqualities,
@@ -53,7 +60,7 @@ const SELECT = `SELECT ${COLUMNS} FROM scim_users u`;
 
 /**
  * The user's direct memberships (RFC 7643 §4.1.2 `groups`) as a column of the user's own row, through the
- * (tenant_id, user_id) index of scim_group_members: one round trip per read instead of two (issue #8).
+ * (tenant_id, user_id) index of scim_group_members: one round trip per read instead of two.
  */
 const GROUPS = `coalesce((SELECT json_agg(json_build_object('userId', u.id, 'groupId', g.id, 'displayName',
     g.display_name) ORDER BY g.display_name_key, g.id)
@@ -79,6 +86,11 @@ export class UsersRepository<Tx extends Statements = Statements> extends TenantR
     private readonly customUserUrn: string,
   ) {
     super(tx);
+  }
+
+  /** Every user of the tenant, by id (a change-feed snapshot, in its REPEATABLE READ transaction). */
+  all(): Promise<UserRow[]> {
+    return this.query<UserRow>(`${selectOf(false)} WHERE u.tenant_id = $1 ORDER BY u.id`, []);
   }
 
   async findById(id: string, options: { withGroups?: boolean } = {}): Promise<UserRow | null> {
@@ -120,7 +132,21 @@ export class UsersRepository<Tx extends Statements = Statements> extends TenantR
     return new Set(rows.map((row) => row.id));
   }
 
-  /** Inserts: the database enforces userName uniqueness and the manager reference. */
+  /**
+   * Whether `id` is a user of this tenant; if so it stays one until this transaction ends (FOR KEY SHARE: a DELETE,
+   * which locks FOR UPDATE, waits), so a write naming it as manager cannot fail its foreign key. KEY SHARE does not
+   * conflict with the FOR NO KEY UPDATE of a change, so two users naming each other cannot deadlock.
+   */
+  async holdExisting(id: string): Promise<boolean> {
+    const rows = await this.query<{ id: string }>(
+      `SELECT u.id FROM scim_users u WHERE u.tenant_id = $1 AND u.id = $2 FOR KEY SHARE`,
+      [id],
+      PREPARED,
+    );
+    return rows.length > 0;
+  }
+
+  /** Inserts: the database enforces userName uniqueness and the manager reference (resolveManager checked it). */
   async insert(id: string, columns: UserColumns, doc: JsonObject): Promise<UserRow> {
     const rows = await this.queryMapped<UserRow>(
       `INSERT INTO scim_users (tenant_id, id, ${WRITE.names}, doc, email_keys, custom_keys)
@@ -173,11 +199,7 @@ export class UsersRepository<Tx extends Statements = Statements> extends TenantR
    * One page of users matching the filter, in a stable order, and the total (RFC 7644 §3.4.2), with index-backed
    * necessary conditions for e-mail and custom attribute equalities (the filter still decides).
    */
-  list(
-    params: ListParams,
-    withGroups = false,
-    uniqueLookup = false,
-  ): Promise<{ total: number; rows: UserRow[] }> {
+  list(params: ListParams, withGroups = false, uniqueLookup = false): Promise<ListPage<UserRow>> {
     return this.listPage<UserRow>(LIST_SHAPE(withGroups), params, {
       uniqueLookup,
       hints: (param) =>

@@ -1,17 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Env } from '../config/env';
-import { Statements, TenantDatabase, WriteTx } from '../database/tenant-database';
+import { OneWrite, Statements, TenantDatabase, WriteTx } from '../database/tenant-database';
 import { splitHidden, withHidden } from '../custom-attributes/custom-attribute';
 import { AuditService } from '../audit/audit.service';
+import { userChanged, userCreated, userDeleted } from '../events/change-event';
+import { ChangeEventsService } from '../events/change-events.service';
 import { diffAttributes } from '../audit/redaction';
 import {
   applyPatch,
   buildListResponse,
   buildMeta,
+  cursorAfter,
   isUniqueLookup,
   JsonObject,
+  ListParams,
   ListResponse,
+  pageOf,
   parseListParams,
   projectResource,
   ProjectionOptions,
@@ -29,6 +34,7 @@ import {
 } from '../scim/scim-resource';
 import { SchemaRegistryService } from '../scim/schema-registry.service';
 import type { Tenant } from '../tenants/tenant.entity';
+import { droppedManagerNote, resolveManager } from './manager-reference';
 import { patchable, toStorage, unchanged, withManager } from './user-document';
 import { USER_FILTER_STORAGE } from './user-storage';
 import { LockedUserRow, UserColumns, UserGroupRow, UserRow, UsersRepository } from './users.repository';
@@ -54,25 +60,31 @@ export class UsersService {
     private readonly db: TenantDatabase,
     private readonly registries: SchemaRegistryService,
     private readonly audit: AuditService,
+    private readonly changes: ChangeEventsService,
     private readonly env: Env,
   ) {}
 
-  async list(tenant: Tenant, query: unknown): Promise<ListResponse> {
+  list(tenant: Tenant, query: unknown): Promise<ListResponse> {
+    return this.search(tenant, parseListParams(query, this.registries.for(tenant), USER));
+  }
+
+  /** A list by parsed parameters: GET /Users, POST /Users/.search and the search across resource types. */
+  async search(tenant: Tenant, params: ListParams): Promise<ListResponse> {
     const registry = this.registries.for(tenant);
-    const params = parseListParams(query, registry, USER);
+    if (params.cursor) cursorAfter(params.cursor, USER);
     // Entra's `userName eq "…"` lookup is one statement, so its COMMIT travels with it (readOne).
     const uniqueLookup = isUniqueLookup(params, USER_FILTER_STORAGE);
     const listed = async (tx: Statements) => {
       const page = await this.repository(tx).list(params, this.wantsGroups(tenant, params), uniqueLookup);
       return { ...page, groups: this.memberships(page.rows) };
     };
-    const { total, rows, groups } = uniqueLookup
+    const page = uniqueLookup
       ? await this.db.readOne(tenant.id, listed)
       : await this.db.read(tenant.id, listed);
-    const resources = rows.map((row) =>
-      projectResource(this.render(tenant, registry, row, groups), registry, USER, params),
+    const resources = page.rows.map((row) =>
+      projectResource(this.render(tenant, registry, row, page.groups), registry, USER, params),
     );
-    return buildListResponse(resources, { totalResults: total, startIndex: params.startIndex });
+    return buildListResponse(resources, { totalResults: page.total, ...pageOf(params, USER, page) });
   }
 
   async get(tenant: Tenant, id: string, projection: ProjectionOptions = {}): Promise<UserResponse> {
@@ -88,22 +100,46 @@ export class UsersService {
     return this.respond(tenant, row, projection, groups);
   }
 
+  /** Every user as SCIM JSON (without `groups`: the groups carry their members), in the caller's transaction. */
+  async snapshot(tenant: Tenant, tx: Statements): Promise<ScimResource[]> {
+    const registry = this.registries.for(tenant);
+    return (await this.repository(tx).all()).map((row) => this.render(tenant, registry, row));
+  }
+
   async create(tenant: Tenant, body: unknown, projection: ProjectionOptions = {}): Promise<UserResponse> {
     const registry = this.registries.for(tenant);
     const { columns, doc } = toStorage(registry.parse(USER, body, 'create'));
     const id = randomUUID();
-    const row = await this.db.writeOne(tenant.id, async (tx) => {
+    const insert = async (tx: OneWrite) => {
+      const users = this.repository(tx);
+      const manager = await resolveManager(users, columns);
       // Same transaction as the change (SECURITY.md AUD-01). What it records is known before the INSERT, so it is
-      // deferred ahead of it and BEGIN, both INSERTs and COMMIT go in one round trip (writeOne).
+      // deferred ahead of it.
       await this.audit.record(tx, {
         action: 'user.create',
         resourceType: 'User',
         resourceId: id,
         resourceName: columns.userName,
-        changes: null,
+        changes: manager.dropped ? droppedManagerNote(manager.dropped) : null,
       });
-      return this.repository(tx).insert(id, columns, doc);
-    });
+      // The new user as SCIM JSON; its meta times are the transaction's, stamped by the database (stampMeta).
+      const created = new Date(0);
+      const resource = this.render(tenant, registry, {
+        id,
+        ...manager.columns,
+        created,
+        lastModified: created,
+        version: 1,
+        doc,
+      });
+      this.changes.record(tx, tenant.slug, [userCreated({ ...resource, id })]);
+      return users.insert(id, manager.columns, doc);
+    };
+    // Without a manager (Entra's creates, ENTRA.md E7) BEGIN, the INSERTs and COMMIT go in one round trip
+    // (writeOne); checking a manager is one statement more.
+    const row = columns.managerId
+      ? await this.db.write(tenant.id, insert)
+      : await this.db.writeOne(tenant.id, insert);
     return this.respond(tenant, row, projection);
   }
 
@@ -156,10 +192,22 @@ export class UsersService {
       const { visible, hidden } = this.split(tenant, patchable(current));
       const changed = next(current, visible, hidden);
       if (!changed) return { row: current, groups: this.memberships([current]) };
+      const { columns, dropped } = await resolveManager(users, changed.columns, current.managerId);
+      const note = droppedManagerNote(dropped);
+      if (unchanged(current, columns, changed.doc)) {
+        // Only a manager that is not a user changed: nothing to write, but the trail says why it was not set.
+        if (dropped) await this.audit.record(tx, { action, ...this.subject(current, current, note) });
+        return { row: current, groups: this.memberships([current]) };
+      }
       // groups is read-only (RFC 7643 §4.1.2): the memberships read with the locked row still hold.
-      const stored = { ...users.updateLater(current, changed.columns, changed.doc), groups: current.groups };
-      // Same transaction as the change (AUD-01); deferred, it travels with the COMMIT.
-      await this.audit.record(tx, { action, ...this.subject(stored, current) });
+      const stored = { ...users.updateLater(current, columns, changed.doc), groups: current.groups };
+      // Same transaction as the change (AUD-01); deferred, it travels with the COMMIT. So do its change events.
+      const subject = this.subject(stored, current, note);
+      await this.audit.record(tx, { action, ...subject });
+      const after = this.render(tenant, this.registries.for(tenant), stored);
+      this.changes.record(tx, tenant.slug, [
+        userChanged(visible, { ...after, id: stored.id }, Object.keys(subject.changes?.attributes ?? {})),
+      ]);
       return { row: stored, groups: this.memberships([stored]) };
     });
     return this.respond(tenant, row, options, groups);
@@ -172,6 +220,7 @@ export class UsersService {
       const current = await this.locked(users, id, ifMatch, { forDelete: true });
       users.deleteLater(id);
       await this.audit.record(tx, { action: 'user.delete', ...this.subject(current) });
+      this.changes.record(tx, tenant.slug, [userDeleted(id, { ...current.doc, userName: current.userName })]);
     });
   }
 
@@ -196,7 +245,7 @@ export class UsersService {
 
   /**
    * A stored document as the tenant's schema sees it, and the values of its removed custom attributes, which
-   * PATCH and PUT carry over untouched until staff purge them (issue #9).
+   * PATCH and PUT carry over untouched until staff purge them.
    */
   private split(tenant: Tenant, doc: JsonObject) {
     return splitHidden(doc, this.registries.customUserUrn, this.registries.customUserSchema(tenant));
@@ -208,12 +257,12 @@ export class UsersService {
   }
 
   /** Who an audit event is about and, for an update, what changed (attribute names, old and new values). */
-  private subject(row: UserRow, before?: UserRow) {
+  private subject(row: UserRow, before?: UserRow, note: { other?: Record<string, unknown> } = {}) {
     return {
       resourceType: 'User' as const,
       resourceId: row.id,
       resourceName: row.userName,
-      changes: before ? { attributes: diffAttributes(patchable(before), patchable(row)) } : null,
+      changes: before ? { attributes: diffAttributes(patchable(before), patchable(row)), ...note } : null,
     };
   }
 

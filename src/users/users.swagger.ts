@@ -37,12 +37,6 @@ export const ENTRA_EXAMPLES = {
     meta: { resourceType: 'User' },
     [ENTERPRISE]: { employeeNumber: '1001', department: 'R&D' },
   },
-  search: {
-    schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
-    filter: 'userName eq "alice@contoso.com"',
-    startIndex: 1,
-    count: 10,
-  },
   patch: {
     'Entra: replace an attribute (E8)': patch({ op: 'Replace', path: 'displayName', value: 'Alice A.' }),
     'Entra: add when empty (E8)': patch({ op: 'Add', path: `${ENTERPRISE}:department`, value: 'Retail' }),
@@ -58,6 +52,26 @@ export const ENTRA_EXAMPLES = {
       op: 'replace',
       value: { active: false, 'name.givenName': 'Alice', [`${ENTERPRISE}:department`]: 'Sales' },
     }),
+  },
+};
+
+/** What every user write shares: how the manager reference and a password are handled. */
+export const USER_WRITE_NOTES =
+  'A manager (enterprise extension manager.value) that is not a user of this tenant, or not yet, never fails the ' +
+  'write: the user is stored without it, the audit event says why, and a later request naming an existing user ' +
+  'sets it (ARCHITECTURE.md "Manager references"). `password` is not accepted (400 invalidValue): the service ' +
+  'stores no credentials, and /Schemas does not list it (SECURITY.md "Passwords").';
+
+/** POST and PUT bodies: Entra's, and another client's that names its manager in the same body. */
+export const USER_WRITE_EXAMPLES = {
+  'Entra (ENTRA.md E4)': { value: ENTRA_EXAMPLES.create },
+  'with a manager, which may not exist yet': {
+    value: {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE],
+      userName: 'bob@contoso.com',
+      name: { givenName: 'Bob', familyName: 'Berg' },
+      [ENTERPRISE]: { department: 'R&D', manager: { value: '9f1c2b4a-0c1e-4a5d-8e3f-1b2c3d4e5f60' } },
+    },
   },
 };
 
@@ -77,7 +91,9 @@ export function SCIM_ERROR_RESPONSES() {
   return applyDecorators(
     ApiResponse({
       status: 400,
-      description: 'invalidSyntax, invalidValue, invalidFilter, invalidPath, noTarget, mutability',
+      description:
+        'invalidSyntax, invalidValue (e.g. a password), invalidFilter, invalidPath, noTarget, mutability, ' +
+        'invalidCursor (RFC 9865)',
       ...envelope('400', 'invalidValue'),
     }),
     ApiResponse({ status: 401, description: 'Missing or invalid Secret Token', ...envelope('401') }),

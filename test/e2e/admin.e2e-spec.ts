@@ -2,7 +2,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { admin, createTestApp, givenStaffToken, givenTenant, uniqueSlug } from '../support/app';
 
-describe('admin API (issue #2)', () => {
+describe('admin API', () => {
   let app: NestExpressApplication;
   let staff: string;
 

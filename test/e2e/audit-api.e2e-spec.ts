@@ -32,7 +32,7 @@ interface Event {
   [key: string]: unknown;
 }
 
-describe('audit staff API and failed SCIM requests (issue #6)', () => {
+describe('audit staff API and failed SCIM requests', () => {
   let app: NestExpressApplication;
   let staff: string;
   let logs = '';

@@ -13,7 +13,7 @@ import { asOwner, ownerQuery } from '../support/database';
 const CONCURRENT = 50;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
+describe('audit hash chain (SECURITY.md AUD-01..04, AUD-06)', () => {
   let app: NestExpressApplication;
   let db: DataSource;
   let audit: AuditService;
@@ -114,6 +114,22 @@ describe('audit hash chain (issue #6, SECURITY.md AUD-01..04, AUD-06)', () => {
     ]);
     expect(pending).toHaveLength(0);
     expect(await audit.verify({ tenantId: kund.id })).toMatchObject({ valid: true, checked: CONCURRENT + 2 });
+  });
+
+  it('seals the events of one transaction in the order they were written, even when they read the same clock', async () => {
+    // The embedded database's clock has millisecond resolution: 30 events of one transaction read the same instant.
+    const kund = await givenTenant(app);
+    const written = Array.from({ length: 30 }, (_, i) => i);
+    await uow.write(kund.id, async (tx) => {
+      for (const i of written) await audit.record(tx, userEvent(i));
+    });
+    await audit.seal(kund.id);
+    const sealed = await ownerQuery<{ id: string }>(
+      app,
+      `SELECT resource_id AS id FROM audit_events WHERE tenant_id = $1 AND action = 'user.create' ORDER BY seq`,
+      [kund.id],
+    );
+    expect(sealed.map((row) => row.id)).toEqual(written.map((i) => `u-${i}`));
   });
 
   it('never moves the head past events it did not move: the sealing fails whole (AUD-03, no gap)', async () => {

@@ -14,7 +14,7 @@ interface Event {
   } | null;
 }
 
-describe('audit of SCIM mutations (issue #6, SECURITY.md AUD-01)', () => {
+describe('audit of SCIM mutations (SECURITY.md AUD-01)', () => {
   let app: NestExpressApplication;
   let staff: string;
   let kund: GivenTenant;

@@ -7,7 +7,7 @@ import { EMBEDDED, ownerQuery } from '../support/database';
 import { ENTERPRISE, entraGroup, entraUser, memberValues, patchOp } from '../support/scim-fixtures';
 
 /**
- * The cross-tenant suite of SECURITY.md TEN-06 (issue #7; SEC-API1-a/b, H-28, STYLE.md §9): two tenants whose
+ * The cross-tenant suite of SECURITY.md TEN-06 (SEC-API1-a/b, H-28, STYLE.md §9): two tenants whose
  * userName, externalId and group displayName collide; every SCIM route and verb, called by globex with acme's ids,
  * answers exactly as for an unknown id, lists and filters never show acme's resources, and no row of acme's
  * changes. It runs as the application is; with the application's `tenant_id = $1` filter switched off
@@ -118,13 +118,6 @@ const BY_REFERENCE: [string, Call][] = [
         .post('/api/scim/Groups')
         .send(entraGroup({ members: [{ value: id }] })),
   ],
-  [
-    'PATCH /Users/{id} manager',
-    (w, id) =>
-      asGlobex(w)
-        .patch(`/api/scim/Users/${w.globexUser}`)
-        .send(patchOp({ op: 'Add', path: `${ENTERPRISE}:manager`, value: id })),
-  ],
 ];
 
 /** Every way to list or search, with filters that would match acme's colliding resources. */
@@ -211,6 +204,27 @@ describe.each(MODES)('cross-tenant isolation (TEN-06), %s', (_mode, env) => {
       expect(await detail(w.acmeGroup)).toBe(unknown);
     },
   );
+
+  // A manager reference never fails the write (docs/ARCHITECTURE.md "Manager references"): another tenant's user is
+  // left unset exactly like an unknown id, and the audit note reads the same.
+  it("stores no manager naming another tenant's user, exactly like an unknown id", async () => {
+    const staff = await givenStaffToken(w.app);
+    const note = async (id: string) => {
+      const res = await asGlobex(w)
+        .patch(`/api/scim/Users/${w.globexUser}`)
+        .send(patchOp({ op: 'Add', path: `${ENTERPRISE}:manager`, value: id }))
+        .expect(200);
+      expect(res.body[ENTERPRISE]?.manager).toBeUndefined();
+      const trail = await admin(w.app, staff)
+        .get(`/api/admin/tenants/${w.globex.slug}/audit?resourceId=${w.globexUser}&limit=1`)
+        .expect(200);
+      const { value, reason } = trail.body.items[0].changes.other.managerNotSet;
+      expect(value).toBe(id);
+      return reason as string;
+    };
+    const unknown = await note(UNKNOWN);
+    expect(await note(w.acmeUser)).toBe(unknown);
+  });
 
   it.each(FILTERS)("never lists or searches another tenant's %s (filter %s)", async (resource, template) => {
     const filter = template.replace('<acmeUser>', w.acmeUser).replace('<acmeGroup>', w.acmeGroup);

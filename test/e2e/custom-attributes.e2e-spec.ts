@@ -8,7 +8,7 @@ import { entraUser, patchOp, USER_SCHEMA } from '../support/scim-fixtures';
 const PRODUCT = 'acme';
 const URN = `urn:ietf:params:scim:schemas:extension:${PRODUCT}:2.0:User`;
 
-describe('per-tenant custom user attributes (issue #9)', () => {
+describe('per-tenant custom user attributes', () => {
   let app: NestExpressApplication;
   let staff: string;
   let kund: GivenTenant;

@@ -1,17 +1,23 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { SERVICE_GRANTS, SERVICE_ROLE } from '../../migrations/1764400000013-CreateServiceRole';
-import { AUDIT_PENDING_GRANTS } from '../../migrations/1764400000050-CreateAuditPendingEvents';
+import { SERVICE_ROLE } from '../../migrations/1764400000013-CreateServiceRole';
 import { readRoleFacts, roleProblems } from '../../src/database/role-check';
 import { createTestApp } from '../support/app';
-import { EMBEDDED, ownerQuery } from '../support/database';
+import {
+  EMBEDDED,
+  GrantRow,
+  grantsByTable,
+  ownerQuery,
+  REVIEWED_GRANTS,
+  TABLE_GRANTS_SQL,
+} from '../support/database';
 import { Writable } from 'node:stream';
 
 const ready = (app: NestExpressApplication) => request(app.getHttpServer()).get('/health/ready');
 const live = (app: NestExpressApplication) => request(app.getHttpServer()).get('/health/live');
 
-/** The service's database role (issue #7, SECURITY.md TEN-04/05). */
+/** The service's database role (SECURITY.md TEN-04/05). */
 describe('database role (TEN-04/05)', () => {
   let app: NestExpressApplication;
 
@@ -27,28 +33,16 @@ describe('database role (TEN-04/05)', () => {
         SERVICE_ROLE,
       ]);
     expect(row.member).toBe(true);
-    expect(roleProblems(await readRoleFacts(app.get(DataSource)))).toEqual([]);
+    expect(roleProblems(await readRoleFacts(app.get(DataSource), SERVICE_ROLE))).toEqual([]);
     const res = await ready(app).expect(200);
     expect(res.body.info.databaseRole).toEqual({ status: 'up' });
   });
 
   it('grants scim_app exactly the reviewed privileges on every table (TEN-05)', async () => {
-    const rows = await ownerQuery<{ table: string; privilege: string }>(
-      app,
-      `SELECT c.relname::text AS table, p.privilege
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-       CROSS JOIN unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER']) AS p(privilege)
-       WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND has_table_privilege($1, c.oid, p.privilege)`,
-      [SERVICE_ROLE],
-    );
-    const granted: Record<string, string[]> = {};
-    for (const row of rows) (granted[row.table] ??= []).push(row.privilege);
-    const sorted = (map: Record<string, string[]>) =>
-      Object.fromEntries(Object.entries(map).map(([table, privileges]) => [table, [...privileges].sort()]));
+    const rows = await ownerQuery<GrantRow>(app, TABLE_GRANTS_SQL, [SERVICE_ROLE]);
     // A new table without a reviewed grant fails here, as does one granted more than the map says. Each later
     // migration that creates a table exports its own map next to its explicit GRANT.
-    const reviewed = { ...SERVICE_GRANTS, ...AUDIT_PENDING_GRANTS };
-    expect(sorted(granted)).toEqual(sorted(reviewed));
+    expect(grantsByTable(rows)).toEqual(grantsByTable(REVIEWED_GRANTS));
   });
 
   // The owner is a superuser in tests; PGlite has only that one login, so the embedded run cannot connect as it.

@@ -5,7 +5,7 @@ import { entraGroup, memberValues, patchOp, seedUsers } from '../support/scim-fi
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are read freely in tests
 type Json = Record<string, any>;
 
-describe('SCIM Groups under concurrency and at scale (issue #5, SECURITY.md §8.2 REL-CONC-01)', () => {
+describe('SCIM Groups under concurrency and at scale (SECURITY.md §8.2 REL-CONC-01)', () => {
   let app: NestExpressApplication;
   let kund: GivenTenant;
 

@@ -6,7 +6,7 @@ import { entraGroup, entraUser, memberValues, patchOp } from '../support/scim-fi
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are read freely in tests
 type Json = Record<string, any>;
 
-describe('SCIM Groups: memberships, nesting, lists and HTTP rules (issue #5)', () => {
+describe('SCIM Groups: memberships, nesting, lists and HTTP rules', () => {
   let app: NestExpressApplication;
   let kund: GivenTenant;
 

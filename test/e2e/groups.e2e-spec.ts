@@ -12,7 +12,7 @@ import {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are read freely in tests
 type Json = Record<string, any>;
 
-describe('SCIM Groups: what Entra does (issue #5, ENTRA.md E14–E20, E26–E29)', () => {
+describe('SCIM Groups: what Entra does (ENTRA.md E14–E20, E26–E29)', () => {
   let app: NestExpressApplication;
   let kund: GivenTenant;
 
@@ -202,7 +202,7 @@ describe('SCIM Groups: what Entra does (issue #5, ENTRA.md E14–E20, E26–E29)
     expect(res.body).toMatchObject({ schemas: [SCIM_ERROR_SCHEMA], status: '409', scimType: 'uniqueness' });
     const other = await createGroup();
     await patchGroup(other.id, { op: 'Replace', path: 'displayName', value: group.displayName }).expect(409);
-    // The UPDATE travels with the COMMIT (issue #8): its failure rolls back the member added before it too.
+    // The UPDATE travels with the COMMIT: its failure rolls back the member added before it too.
     const user = await createUser();
     await scim(app, kund)
       .patch(`/api/scim/Groups/${other.id}`)

@@ -6,10 +6,10 @@ import { ownerQuery } from '../support/database';
 import { entraUser } from '../support/scim-fixtures';
 
 /**
- * The database refuses cross-tenant reads and writes by itself (issue #7, SECURITY.md TEN-03, SEC-API1-c): SQL on
+ * The database refuses cross-tenant reads and writes by itself (SECURITY.md TEN-03, SEC-API1-c): SQL on
  * the service's own connection (its role: no superuser, no BYPASSRLS, not the owner), with no tenant filter at all.
  */
-describe('row-level security (issue #7)', () => {
+describe('row-level security', () => {
   let app: NestExpressApplication;
   let dataSource: DataSource;
   let acme: GivenTenant;

@@ -1,6 +1,14 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { createTestApp, givenTenant, GivenTenant, SCIM_ERROR_SCHEMA, scim } from '../support/app';
-import { ENTERPRISE, entraUser, patchOp } from '../support/scim-fixtures';
+import {
+  admin,
+  createTestApp,
+  givenStaffToken,
+  givenTenant,
+  GivenTenant,
+  SCIM_ERROR_SCHEMA,
+  scim,
+} from '../support/app';
+import { ENTERPRISE, entraUser, patchOp, USER_SCHEMA } from '../support/scim-fixtures';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are read freely in tests
 type Json = Record<string, any>;
@@ -147,6 +155,135 @@ describe('SCIM Users: bodies from other SCIM clients (RFC 7643 §2.4, RFC 7644 �
       expect(res.body).toMatchObject({ scimType: 'invalidValue' });
       expect(res.body.detail).toContain("'emails'");
       expect((await read(user.id)).emails).toEqual(user.emails);
+    });
+  });
+
+  // docs/SECURITY.md "Passwords": the service stores no credentials, so /Schemas does not offer password and every
+  // write that carries one gets the same clear refusal. A client that builds its requests from /Schemas never sends it.
+  describe('password (RFC 7643 §4.1.1)', () => {
+    const refusedForPassword = (res: { body: Json }) => {
+      expect(res.body).toMatchObject({
+        schemas: [SCIM_ERROR_SCHEMA],
+        status: '400',
+        scimType: 'invalidValue',
+      });
+      expect(res.body.detail).toContain("'password'");
+      expect(res.body.detail).toContain('/Schemas');
+    };
+
+    it('is not listed in /Schemas, nor in the User schema by its URN', async () => {
+      const all = (await scim(app, kund).get('/api/scim/Schemas').expect(200)).body;
+      const user = all.Resources.find((schema: Json) => schema.id === USER_SCHEMA);
+      expect(user.attributes.map((a: Json) => a.name)).not.toContain('password');
+      expect(JSON.stringify(all)).not.toMatch(/password/i);
+      const byUrn = (await scim(app, kund).get(`/api/scim/Schemas/${USER_SCHEMA}`).expect(200)).body;
+      expect(byUrn.attributes.map((a: Json) => a.name)).not.toContain('password');
+    });
+
+    it('refuses it on POST, PUT and PATCH: 400 invalidValue pointing at /Schemas, nothing written', async () => {
+      const body = entraUser();
+      refusedForPassword(await post({ ...body, password: 'Hunter2!hunter2' }).expect(400));
+      expect(await countByUserName(String(body.userName))).toBe(0);
+
+      const user = (await post(body).expect(201)).body;
+      const url = `/api/scim/Users/${user.id}`;
+      refusedForPassword(
+        await scim(app, kund)
+          .put(url)
+          .send({ ...body, displayName: 'Changed', password: 'Hunter2!hunter2' })
+          .expect(400),
+      );
+      for (const operation of [
+        { op: 'replace', path: 'password', value: 'Hunter2!hunter2' },
+        { op: 'add', value: { password: 'Hunter2!hunter2', displayName: 'Changed' } },
+      ]) {
+        refusedForPassword(await scim(app, kund).patch(url).send(patchOp(operation)).expect(400));
+      }
+      const stored = await read(user.id);
+      expect(stored.displayName).toBe(body.displayName);
+      expect(stored.meta.version).toBe(user.meta.version);
+    });
+  });
+
+  // docs/ARCHITECTURE.md "Manager references": a client may send the manager with the user, before the manager is
+  // provisioned. The write never fails for it: the user is stored without a manager, the audit event says why, and a
+  // later request that names an existing user sets it.
+  describe('a manager that is not (yet) a user of the tenant', () => {
+    const MISSING = '00000000-0000-4000-8000-00000000beef';
+    let staff: string;
+    beforeAll(async () => {
+      staff = await givenStaffToken(app);
+    });
+    const withManager = (value: string, overrides: Record<string, unknown> = {}): Json => {
+      const body = entraUser(overrides);
+      return { ...body, [ENTERPRISE]: { ...(body[ENTERPRISE] as Json), manager: { value } } };
+    };
+    const lastEvent = async (id: string): Promise<Json> =>
+      (
+        await admin(app, staff)
+          .get(`/api/admin/tenants/${kund.slug}/audit?resourceId=${id}&limit=1`)
+          .expect(200)
+      ).body.items[0];
+
+    it('POST stores the user without the manager and records why in the create event', async () => {
+      for (const value of [MISSING, 'manager-by-name']) {
+        const res = await post(withManager(value)).expect(201);
+        expect(res.body[ENTERPRISE].manager).toBeUndefined();
+        expect(res.body[ENTERPRISE].department).toBe('R&D');
+        expect((await read(res.body.id))[ENTERPRISE].manager).toBeUndefined();
+        const event = await lastEvent(res.body.id);
+        expect(event.action).toBe('user.create');
+        expect(event.changes.other.managerNotSet).toEqual({ value, reason: expect.any(String) });
+      }
+    });
+
+    it('sets the manager when a later PATCH or PUT names a user that exists', async () => {
+      const body = withManager(MISSING);
+      const user = (await post(body).expect(201)).body;
+      const boss = (await post(entraUser()).expect(201)).body;
+      const url = `/api/scim/Users/${user.id}`;
+      const patched = await scim(app, kund)
+        .patch(url)
+        .send(patchOp({ op: 'replace', path: `${ENTERPRISE}:manager`, value: boss.id }))
+        .expect(200);
+      expect(patched.body[ENTERPRISE].manager.value).toBe(boss.id);
+      expect((await lastEvent(user.id)).changes.other).toBeUndefined();
+
+      const other = (await post(entraUser()).expect(201)).body;
+      await scim(app, kund)
+        .put(url)
+        .send({ ...body, [ENTERPRISE]: { ...body[ENTERPRISE], manager: { value: other.id } } })
+        .expect(200);
+      expect((await read(user.id))[ENTERPRISE].manager.value).toBe(other.id);
+    });
+
+    it('PUT naming a missing manager stores the rest, leaves the manager unset and says why', async () => {
+      const boss = (await post(entraUser()).expect(201)).body;
+      const body = withManager(boss.id);
+      const user = (await post(body).expect(201)).body;
+      expect(user[ENTERPRISE].manager.value).toBe(boss.id);
+      const res = await scim(app, kund)
+        .put(`/api/scim/Users/${user.id}`)
+        .send({ ...withManager(MISSING), userName: body.userName, displayName: 'Renamed' })
+        .expect(200);
+      expect(res.body.displayName).toBe('Renamed');
+      expect(res.body[ENTERPRISE].manager).toBeUndefined();
+      const event = await lastEvent(user.id);
+      expect(event.action).toBe('user.replace');
+      expect(event.changes.attributes[ENTERPRISE].old.manager.value).toBe(boss.id);
+      expect(event.changes.other.managerNotSet.value).toBe(MISSING);
+    });
+
+    it('a PATCH that only names a missing manager changes nothing, and the trail still says why', async () => {
+      const user = (await post(entraUser()).expect(201)).body;
+      const res = await scim(app, kund)
+        .patch(`/api/scim/Users/${user.id}`)
+        .send(patchOp({ op: 'Add', path: `${ENTERPRISE}:manager`, value: MISSING }))
+        .expect(200);
+      expect(res.body.meta.version).toBe(user.meta.version);
+      const event = await lastEvent(user.id);
+      expect(event.action).toBe('user.patch');
+      expect(event.changes.other.managerNotSet.value).toBe(MISSING);
     });
   });
 });

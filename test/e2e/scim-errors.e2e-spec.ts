@@ -7,7 +7,7 @@ function expectEnvelope(body: unknown, status: number, scimType?: string): void 
   if (scimType) expect(body).toMatchObject({ scimType });
 }
 
-describe('SCIM error envelope (issue #2, RFC 7644 §3.12)', () => {
+describe('SCIM error envelope (RFC 7644 §3.12)', () => {
   let app: NestExpressApplication;
   let kund: GivenTenant;
 

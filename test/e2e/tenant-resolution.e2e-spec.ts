@@ -4,7 +4,7 @@ import { createTestApp, givenTenant, GivenTenant, SCIM_ERROR_SCHEMA } from '../s
 
 const SPC = '/api/scim/ServiceProviderConfig';
 
-describe('tenant resolution from the host (issue #2, SECURITY.md HOST-01..05)', () => {
+describe('tenant resolution from the host (SECURITY.md HOST-01..05)', () => {
   let app: NestExpressApplication;
   let kund: GivenTenant;
 

@@ -16,7 +16,7 @@ interface Listed {
   daysLeft: number;
 }
 
-describe('token expiry warnings (issue #7, SECURITY.md KEY-07)', () => {
+describe('token expiry warnings (SECURITY.md KEY-07)', () => {
   let app: NestExpressApplication;
   let staff: string;
 

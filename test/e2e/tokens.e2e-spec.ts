@@ -7,7 +7,7 @@ import { createTestApp, givenStaffToken, givenTenant, GivenTenant, admin, scim }
 
 const SPC = '/api/scim/ServiceProviderConfig';
 
-describe('Secret Token lifecycle (issue #2, SECURITY.md KEY-01..09)', () => {
+describe('Secret Token lifecycle (SECURITY.md KEY-01..09)', () => {
   let app: NestExpressApplication;
   let logs = '';
   let staff: string;

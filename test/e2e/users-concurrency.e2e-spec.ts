@@ -6,7 +6,7 @@ import { createTestApp, givenTenant, scim } from '../support/app';
 import { EMBEDDED } from '../support/database';
 import { entraGroup, entraUser, patchOp } from '../support/scim-fixtures';
 
-describe('SCIM Users under concurrency (issue #4, REL-IDEM-01, REL-CONC-02)', () => {
+describe('SCIM Users under concurrency (REL-IDEM-01, REL-CONC-02)', () => {
   let app: NestExpressApplication;
 
   beforeAll(async () => {

@@ -16,7 +16,7 @@ function prng(seed: number): () => number {
 
 const WORDS = ['Alpha', 'alpha', 'BETA', 'beta', 'Gamma', 'delta', 'ALPHA-beta', 'x_y', '50%', 'Omega'];
 
-describe('filter compiler: SQL path equals the in-memory evaluator (issue #4, issue #3)', () => {
+describe('filter compiler: SQL path equals the in-memory evaluator', () => {
   let app: NestExpressApplication;
   let kund: GivenTenant;
   const users: JsonObject[] = [];

@@ -4,6 +4,7 @@
 // driver, on the protocol's own messages (test/support/wire-proxy.ts), so that nothing node-postgres does in
 // pipeline mode (several messages in one write) can hide a message with two statements.
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { Client } from 'pg';
 import {
   admin,
   createTestApp,
@@ -200,6 +201,32 @@ describe('statement analysis of the wire check', () => {
 
   it('sent no message holding more than one statement', () => {
     expect(proxy.messages.filter((m) => holdsSeveralStatements(m.text)).map(show)).toEqual([]);
+  });
+
+  it('prepared the userName lookup so that PostgreSQL keeps one generic plan for it (docs/PERFORMANCE.md)', async () => {
+    // PostgreSQL plans a prepared statement's first five executions for their values, then keeps a generic plan
+    // unless the custom ones look cheaper: the lookup's sent text, prepared on a connection of the service's own
+    // role, must have gone generic by the eighth execution, and not be planned anew on every one.
+    const lookup = proxy.messages.find(
+      (m) => m.type === 'P' && m.statement && /\bu\.user_name_key = \$2\b/.test(m.text),
+    );
+    expect(lookup).toBeDefined();
+    const placeholders = new Set(lookup!.text.match(/\$\d+/g)).size;
+    const values = [kund.id, 'nobody@example.com', 200, 0].slice(0, placeholders);
+    const client = new Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query('BEGIN READ ONLY');
+      await client.query(`SET LOCAL app.tenant_id = '${kund.id}'`);
+      for (let i = 0; i < 8; i++) await client.query({ name: 'lookup', text: lookup!.text, values });
+      const { rows } = await client.query<{ generic_plans: string }>(
+        `SELECT generic_plans FROM pg_prepared_statements WHERE name = 'lookup'`,
+      );
+      expect(Number(rows[0].generic_plans)).toBeGreaterThan(0);
+      await client.query('COMMIT');
+    } finally {
+      await client.end();
+    }
   });
 
   it('ran SET LOCAL app.tenant_id as the next statement after every BEGIN (SECURITY.md TEN-01)', () => {

@@ -1,29 +1,33 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
-import { PARAMS_PROVIDER_TOKEN } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { AdminService } from '../../src/admin/admin.service';
+import type { StaffRole } from '../../src/api-keys/api-key.entity';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
-import { loggingParams } from '../../src/common/logging';
+import { AppLogger, createLogger } from '../../src/common/logging';
 import { Env, loadEnv } from '../../src/config/env';
 
 export interface TestAppOptions {
   env?: Record<string, string>;
   /** Receives every log line, for tests that check what is (not) logged. */
   logs?: DestinationStream;
+  /** Providers replaced by the test's own (a clock the test moves). */
+  overrides?: { provide: unknown; useValue: unknown }[];
 }
 
 /** The real AppModule with configureApp, on the suite's database: what production runs (STYLE.md §9). */
 export async function createTestApp(options: TestAppOptions = {}): Promise<NestExpressApplication> {
   const env = loadEnv({ ...process.env, ...options.env });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+  const builder = Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(Env)
     .useValue(env)
-    .overrideProvider(PARAMS_PROVIDER_TOKEN)
-    .useValue(loggingParams(env, options.logs))
-    .compile();
+    .overrideProvider(AppLogger)
+    .useValue(new AppLogger(createLogger(env, options.logs)));
+  for (const { provide, useValue } of options.overrides ?? [])
+    builder.overrideProvider(provide).useValue(useValue);
+  const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
   configureApp(app);
   await app.init();
@@ -52,8 +56,12 @@ export async function givenTenant(app: NestExpressApplication, slug = uniqueSlug
   return { slug, id: tenant.id, host: `${slug}.localhost`, token: issued.token, keyId: issued.keyId };
 }
 
-export async function givenStaffToken(app: NestExpressApplication, name = 'test-staff'): Promise<string> {
-  return (await app.get(AdminService).createStaffToken({ name }, 'test')).token;
+export async function givenStaffToken(
+  app: NestExpressApplication,
+  name = 'test-staff',
+  role: StaffRole = 'admin',
+): Promise<string> {
+  return (await app.get(AdminService).createStaffToken({ name, role }, 'test')).token;
 }
 
 /** A supertest agent for SCIM calls as a tenant's Entra would make them. */

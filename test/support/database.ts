@@ -5,7 +5,11 @@
 import type { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { SERVICE_ROLE } from '../../migrations/1764400000013-CreateServiceRole';
+import { SERVICE_GRANTS, SERVICE_ROLE } from '../../migrations/1764400000013-CreateServiceRole';
+import { AUDIT_PENDING_GRANTS } from '../../migrations/1764400000050-CreateAuditPendingEvents';
+import { CONSOLE_GRANTS } from '../../migrations/1764400000120-AddStaffRolesAndConsoleSessions';
+import { CHANGE_FEED_GRANTS } from '../../migrations/1764400000070-CreateChangeFeed';
+import { SERVICE_SETTINGS_GRANTS } from '../../migrations/1764400000111-CreateServiceSettings';
 
 export const EMBEDDED = process.env.E2E_DB === 'embedded';
 const SERVER_URL = process.env.E2E_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -31,6 +35,9 @@ async function onServer(server: string, sql: string): Promise<void> {
   }
 }
 
+/** One statement on the server's maintenance database (roles, databases). */
+export const serverQuery = (sql: string): Promise<void> => onServer(SERVER_URL, sql);
+
 export async function createDatabase(name: string): Promise<string> {
   await onServer(SERVER_URL, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   await onServer(SERVER_URL, `CREATE DATABASE "${name}"`);
@@ -42,7 +49,11 @@ export async function createDatabase(name: string): Promise<string> {
  * cluster-wide and other runs may create it at the same moment, so existing is fine; the ALTER undoes anything a
  * stray run may have given it. Needs scim_app, so it runs after the migrations. Trust authentication: no password.
  */
-export async function createServiceLogin(server = SERVER_URL, login = SERVICE_LOGIN): Promise<void> {
+export async function createServiceLogin(
+  server = SERVER_URL,
+  login = SERVICE_LOGIN,
+  role = SERVICE_ROLE,
+): Promise<void> {
   await onServer(
     server,
     `DO $$
@@ -51,7 +62,7 @@ export async function createServiceLogin(server = SERVER_URL, login = SERVICE_LO
      EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
      END $$;
      ALTER ROLE ${login} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB INHERIT;
-     GRANT ${SERVICE_ROLE} TO ${login};`,
+     GRANT ${role} TO ${login};`,
   );
 }
 
@@ -97,4 +108,29 @@ function rowsOf<T>(result: unknown): T[] {
   const value = result as unknown[];
   if (value.length === 2 && Array.isArray(value[0]) && typeof value[1] === 'number') return value[0] as T[];
   return value as T[];
+}
+
+/** What the service's role may do to each table, as reviewed in the migrations (SECURITY.md TEN-05). */
+export const REVIEWED_GRANTS: Record<string, string[]> = {
+  ...SERVICE_GRANTS,
+  ...AUDIT_PENDING_GRANTS,
+  ...CHANGE_FEED_GRANTS,
+  ...SERVICE_SETTINGS_GRANTS,
+  ...CONSOLE_GRANTS,
+};
+
+/** The table privileges role $1 has in the current schema, one row per table and privilege. */
+export const TABLE_GRANTS_SQL = `SELECT c.relname::text AS table, p.privilege
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  CROSS JOIN unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER']) AS p(privilege)
+  WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND has_table_privilege($1, c.oid, p.privilege)`;
+
+export type GrantRow = { table: string; privilege: string };
+
+/** Rows of TABLE_GRANTS_SQL, or a reviewed map, as table → sorted privileges, for comparison. */
+export function grantsByTable(grants: GrantRow[] | Record<string, string[]>): Record<string, string[]> {
+  const map: Record<string, string[]> = {};
+  if (Array.isArray(grants)) for (const row of grants) (map[row.table] ??= []).push(row.privilege);
+  else for (const [table, privileges] of Object.entries(grants)) map[table] = [...privileges];
+  return Object.fromEntries(Object.entries(map).map(([table, privileges]) => [table, privileges.sort()]));
 }

@@ -117,21 +117,12 @@ function cString(body: Buffer, start: number): { value: string; end: number } {
   return { value: body.toString('utf8', start, end), end: end + 1 };
 }
 
-export class WireProxy {
-  /** Every Query and Parse message sent through the proxy, in the order each connection sent them. */
-  readonly messages: WireMessage[] = [];
-  /**
-   * Every statement run through the proxy, in each connection's order: a named statement parsed once per connection
-   * is bound (and run) many times without its text, so only this shows every run of it.
-   */
-  readonly executions: WireExecution[] = [];
-  /** Streams that could not be read as protocol messages: a test should fail on any, not pass on too little. */
-  readonly problems: string[] = [];
+/** A TCP proxy on 127.0.0.1 in front of `target`; subclasses say what to do with each accepted connection. */
+abstract class TcpProxy {
   private readonly server: net.Server;
-  private readonly sockets = new Set<net.Socket>();
-  private connections = 0;
+  protected readonly sockets = new Set<net.Socket>();
 
-  constructor(private readonly target: { host: string; port: number }) {
+  constructor(protected readonly target: { host: string; port: number }) {
     this.server = net.createServer((client) => this.accept(client));
   }
 
@@ -151,7 +142,22 @@ export class WireProxy {
     await closed;
   }
 
-  private accept(client: net.Socket): void {
+  protected abstract accept(client: net.Socket): void;
+}
+
+export class WireProxy extends TcpProxy {
+  /** Every Query and Parse message sent through the proxy, in the order each connection sent them. */
+  readonly messages: WireMessage[] = [];
+  /**
+   * Every statement run through the proxy, in each connection's order: a named statement parsed once per connection
+   * is bound (and run) many times without its text, so only this shows every run of it.
+   */
+  readonly executions: WireExecution[] = [];
+  /** Streams that could not be read as protocol messages: a test should fail on any, not pass on too little. */
+  readonly problems: string[] = [];
+  private connections = 0;
+
+  protected accept(client: net.Socket): void {
     const connection = ++this.connections;
     const parser = new FrontendParser(
       connection,
@@ -179,4 +185,53 @@ export function splice(client: net.Socket, upstream: net.Socket, open: Set<net.S
       to.destroy();
     });
   }
+}
+
+/**
+ * A plain TCP proxy that can stop answering while keeping every connection open, as a server stopped with SIGSTOP
+ * does: frozen, it reads nothing from either side (bytes wait in the sockets) and accepts new connections without
+ * serving them; thawed, everything flows again.
+ */
+export class FreezableProxy extends TcpProxy {
+  private readonly pairs = new Set<[net.Socket, net.Socket]>();
+  private frozen = false;
+
+  freeze(): void {
+    this.frozen = true;
+    for (const [client, upstream] of this.pairs) stopFlowing(client, upstream);
+  }
+
+  thaw(): void {
+    this.frozen = false;
+    for (const [client, upstream] of this.pairs) startFlowing(client, upstream);
+  }
+
+  protected accept(client: net.Socket): void {
+    const upstream = net.connect(this.target.port, this.target.host);
+    const pair: [net.Socket, net.Socket] = [client, upstream];
+    this.pairs.add(pair);
+    for (const [socket, other] of [pair, [upstream, client]]) {
+      this.sockets.add(socket);
+      socket.on('error', () => other.destroy());
+      socket.on('close', () => {
+        this.sockets.delete(socket);
+        this.pairs.delete(pair);
+        other.destroy();
+      });
+    }
+    if (this.frozen) stopFlowing(client, upstream);
+    else startFlowing(client, upstream);
+  }
+}
+
+function startFlowing(client: net.Socket, upstream: net.Socket): void {
+  client.pipe(upstream);
+  upstream.pipe(client);
+}
+
+function stopFlowing(client: net.Socket, upstream: net.Socket): void {
+  client.unpipe(upstream);
+  upstream.unpipe(client);
+  client.pause();
+  upstream.pause();
 }

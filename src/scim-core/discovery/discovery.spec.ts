@@ -23,13 +23,21 @@ describe('discovery', () => {
   it('advertises exactly what is enforced (REL-LIM-08)', () => {
     expect(serviceProviderConfig(BASE)).toMatchObject({
       patch: { supported: true },
-      bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+      bulk: { supported: true, maxOperations: 1000, maxPayloadSize: 1048576 },
       filter: { supported: true, maxResults: 200 },
       changePassword: { supported: false },
       sort: { supported: true },
       etag: { supported: true },
       authenticationSchemes: [{ type: 'oauthbearertoken', name: 'OAuth Bearer Token', primary: true }],
       meta: { resourceType: 'ServiceProviderConfig', location: `${BASE}/ServiceProviderConfig` },
+    });
+  });
+
+  it('advertises the configured bulk maxOperations', () => {
+    expect(serviceProviderConfig(BASE, 200, 25).bulk).toEqual({
+      supported: true,
+      maxOperations: 25,
+      maxPayloadSize: 1048576,
     });
   });
 
@@ -57,17 +65,8 @@ describe('discovery', () => {
     expect(hasNull(response)).toBe(false);
     const user = schemaByUrn(registry, SCHEMA_URNS.user.toUpperCase(), BASE);
     expect(user.meta).toEqual({ resourceType: 'Schema', location: `${BASE}/Schemas/${SCHEMA_URNS.user}` });
-    expect(user.attributes).toContainEqual({
-      name: 'password',
-      type: 'string',
-      multiValued: false,
-      description: "The User's cleartext password.",
-      required: false,
-      caseExact: false,
-      mutability: 'writeOnly',
-      returned: 'never',
-      uniqueness: 'none',
-    });
+    // SEC-RFC-08: password is refused on every write, so it is not advertised either.
+    expect((user.attributes as { name: string }[]).map((a) => a.name)).not.toContain('password');
     expect(() => schemaByUrn(registry, 'urn:x', BASE)).toThrow(ScimError);
   });
 

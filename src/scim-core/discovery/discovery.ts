@@ -1,5 +1,5 @@
 import { ScimError } from '../errors/scim-error';
-import { MAX_RESULTS } from '../limits';
+import { BULK_MAX_OPERATIONS, MAX_PAYLOAD_BYTES, MAX_RESULTS } from '../limits';
 import type { SchemaRegistry } from '../schema/schema.registry';
 import type {
   AttributeDefinition,
@@ -20,16 +20,29 @@ const URNS = {
 
 const trim = (baseUrl: string) => baseUrl.replace(/\/+$/, '');
 
-export function serviceProviderConfig(baseUrl: string, maxResults = MAX_RESULTS): JsonObject {
+export function serviceProviderConfig(
+  baseUrl: string,
+  maxResults = MAX_RESULTS,
+  bulkMaxOperations = BULK_MAX_OPERATIONS,
+): JsonObject {
   return {
     schemas: [URNS.serviceProviderConfig],
     documentationUri: 'https://datatracker.ietf.org/doc/html/rfc7644',
     patch: { supported: true },
-    // REL-LIM-07: no /Bulk.
-    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    // RFC 7644 §3.7.4: both limits are enforced by /Bulk with 413.
+    bulk: { supported: true, maxOperations: bulkMaxOperations, maxPayloadSize: MAX_PAYLOAD_BYTES },
     filter: { supported: true, maxResults },
     changePassword: { supported: false },
     sort: { supported: true },
+    // RFC 9865 §4: startIndex/count and cursor paging. A cursor is a key, not server state (cursor.ts), so it never
+    // expires and there is no cursorTimeout to advertise. A page is at most maxResults, the default too (REL-LIM-04).
+    pagination: {
+      cursor: true,
+      index: true,
+      defaultPaginationMethod: 'index',
+      defaultPageSize: maxResults,
+      maxPageSize: maxResults,
+    },
     etag: { supported: true },
     authenticationSchemes: [
       {
@@ -73,7 +86,7 @@ export function schemaDocument(schema: SchemaDefinition, baseUrl: string): JsonO
     id: schema.id,
     name: schema.name,
     description: schema.description,
-    attributes: schema.attributes.map(attributeDocument),
+    attributes: schema.attributes.filter(isAdvertised).map(attributeDocument),
     meta: { resourceType: 'Schema', location: `${trim(baseUrl)}/Schemas/${schema.id}` },
   };
 }
@@ -87,6 +100,15 @@ export function schemaByUrn(registry: SchemaRegistry, urn: string, baseUrl: stri
   const schema = registry.findSchema(urn);
   if (!schema) throw ScimError.notFound(`Schema ${urn} not found`);
   return schemaDocument(schema, baseUrl);
+}
+
+/**
+ * Only what a write may carry is advertised. The resource parser refuses every attribute that must never be returned
+ * (SEC-RFC-08: `password`, docs/SECURITY.md "Passwords"), so /Schemas leaves them out too: a client that builds its
+ * requests from /Schemas never sends one.
+ */
+export function isAdvertised(attribute: AttributeDefinition): boolean {
+  return attribute.returned !== 'never';
 }
 
 /** RFC 7643 §7: every characteristic, optional lists only when present (no nulls, ENTRA E30). */
@@ -103,6 +125,8 @@ function attributeDocument(attribute: AttributeDefinition): JsonObject {
     uniqueness: attribute.uniqueness,
     ...(attribute.canonicalValues ? { canonicalValues: [...attribute.canonicalValues] } : {}),
     ...(attribute.referenceTypes ? { referenceTypes: [...attribute.referenceTypes] } : {}),
-    ...(attribute.subAttributes ? { subAttributes: attribute.subAttributes.map(attributeDocument) } : {}),
+    ...(attribute.subAttributes
+      ? { subAttributes: attribute.subAttributes.filter(isAdvertised).map(attributeDocument) }
+      : {}),
   };
 }

@@ -14,7 +14,9 @@ export type ScimType =
   | 'noTarget'
   | 'invalidValue'
   | 'invalidVers'
-  | 'sensitive';
+  | 'sensitive'
+  // RFC 9865 §2.3: a cursor the service cannot use.
+  | 'invalidCursor';
 
 export interface ScimErrorBody {
   schemas: [typeof SCIM_ERROR_SCHEMA];

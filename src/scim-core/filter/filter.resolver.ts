@@ -10,12 +10,34 @@ import type { CompareOperator, FilterNode, FilterValue } from './filter.ast';
 
 export type ResolvedFilter = FilterNode<ResolvedAttribute>;
 
+/**
+ * `unknown`: given, an attribute this resource type does not have is not an error but a comparison that never
+ * matches (an unassigned attribute, RFC 7643 §2.5), and is reported to it: a search across resource types
+ * (RFC 7644 §3.4.3) compares each type with the attributes it has.
+ */
 export function resolveFilter(
   ast: FilterNode,
   registry: SchemaRegistry,
   resourceType: string,
+  unknown?: (path: string) => void,
 ): ResolvedFilter {
-  return resolveNode(ast, (path) => resolveTopLevel(path, registry, resourceType));
+  const never = unknown && neverMatching(registry, resourceType);
+  return resolveNode(
+    ast,
+    (path) => resolveTopLevel(path, registry, resourceType),
+    (path) => {
+      if (!never || registry.resolvePath(resourceType, path)) return undefined;
+      unknown?.(formatAttrPath(path));
+      return never;
+    },
+  );
+}
+
+/** A filter that matches nothing, in the nodes every consumer knows: `not (id pr)` (id is always present). */
+function neverMatching(registry: SchemaRegistry, resourceType: string): ResolvedFilter {
+  const id = registry.resolve(resourceType, 'id');
+  if (!id) throw new Error(`${resourceType} has no id attribute`);
+  return { kind: 'not', filter: { kind: 'present', path: id } };
 }
 
 /** Resolves a filter whose paths are sub-attributes of `parent` (the inside of `emails[...]`). */
@@ -29,18 +51,22 @@ export function resolveValueFilter(ast: FilterNode, parent: ResolvedAttribute): 
 }
 
 type PathResolver = (path: AttrPath) => ResolvedAttribute;
+/** The filter that replaces a comparison on `path`, if any (resolveFilter's `unknown`). */
+type Replacement = (path: AttrPath) => ResolvedFilter | undefined;
 
-function resolveNode(node: FilterNode, resolvePath: PathResolver): ResolvedFilter {
+function resolveNode(node: FilterNode, resolvePath: PathResolver, replace?: Replacement): ResolvedFilter {
+  const replaced = 'path' in node ? replace?.(node.path) : undefined;
+  if (replaced) return replaced;
   switch (node.kind) {
     case 'and':
     case 'or':
       return {
         kind: node.kind,
-        left: resolveNode(node.left, resolvePath),
-        right: resolveNode(node.right, resolvePath),
+        left: resolveNode(node.left, resolvePath, replace),
+        right: resolveNode(node.right, resolvePath, replace),
       };
     case 'not':
-      return { kind: 'not', filter: resolveNode(node.filter, resolvePath) };
+      return { kind: 'not', filter: resolveNode(node.filter, resolvePath, replace) };
     case 'present':
       return { kind: 'present', path: resolvePath(node.path) };
     case 'valuePath': {

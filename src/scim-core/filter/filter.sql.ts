@@ -70,7 +70,7 @@ export function compileFilter(
  * True when the filter matches at most one resource: one of its top-level conjuncts is `eq` with a string on an
  * attribute that a unique index covers (FilterStorage.unique: id, userName, a group's displayName, each compared
  * through the indexed key). Entra's lookups (`userName eq "…"`, ENTRA.md E3) are such filters: their page is their
- * whole result, so the list needs no count and can read in one statement (issue #8).
+ * whole result, so the list needs no count and can read in one statement.
  */
 export function matchesAtMostOne(filter: ResolvedFilter, storage: FilterStorage): boolean {
   const unique = new Set((storage.unique ?? []).map((path) => path.toLowerCase()));

@@ -275,7 +275,7 @@ describe('applyPatch with Entra group shapes', () => {
     });
   });
 
-  it('adds 10,000 members in one operation (issue #5 overrides the 1,000-element array cap)', () => {
+  it('adds 10,000 members in one operation (members override the 1,000-element array cap, SECURITY.md H-29)', () => {
     const value = Array.from({ length: 10_000 }, (_, i) => ({ value: `m${i}` }));
     const [change] = patchGroup({ op: 'add', path: 'members', value }).members ?? [];
     expect(change).toMatchObject({ kind: 'add' });

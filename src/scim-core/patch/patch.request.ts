@@ -60,8 +60,8 @@ function parseOperation(raw: unknown, index: number): PatchOperation {
   };
 }
 
-/** Reads a member by case-insensitive name (clients send `Operations`/`operations`, `Op`/`op`). */
-function member(object: JsonObject, name: string): unknown {
+/** Reads a member by case-insensitive name (clients send `Operations`/`operations`, `Op`/`op`); also for /Bulk. */
+export function member(object: JsonObject, name: string): unknown {
   const lower = name.toLowerCase();
   for (const [key, value] of Object.entries(object)) {
     checkKey(key, '');

@@ -13,6 +13,8 @@ export const MESSAGE_URNS = {
   patchOp: 'urn:ietf:params:scim:api:messages:2.0:PatchOp',
   listResponse: 'urn:ietf:params:scim:api:messages:2.0:ListResponse',
   searchRequest: 'urn:ietf:params:scim:api:messages:2.0:SearchRequest',
+  bulkRequest: 'urn:ietf:params:scim:api:messages:2.0:BulkRequest',
+  bulkResponse: 'urn:ietf:params:scim:api:messages:2.0:BulkResponse',
 } as const;
 
 export const COMMON_ATTRIBUTES: readonly AttributeDefinition[] = [

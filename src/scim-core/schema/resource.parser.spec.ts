@@ -133,7 +133,7 @@ describe('parseResource', () => {
     expect(registry.parse('Group', body, 'create').members).toEqual([{ value: 'u1' }]);
   });
 
-  it('takes up to 10,000 group members in one body, not more (issue #5, H-29)', () => {
+  it('takes up to 10,000 group members in one body, not more (H-29)', () => {
     const members = (n: number) => Array.from({ length: n }, (_, i) => ({ value: `u${i}` }));
     const body = (n: number) => ({ schemas: [GROUP], displayName: 'g', members: members(n) });
     expect(registry.parse('Group', body(10_000), 'create').members).toHaveLength(10_000);

@@ -38,7 +38,7 @@ export function parseResource(
   const internal = options.internal ?? false;
   const core = registry.coreSchema(resourceType);
   const valueOptions = { keepReadOnly: internal };
-  // Group members have their own, larger cap (issue #5; LIMITS.maxMembersPerOperation).
+  // Group members have their own, larger cap (LIMITS.maxMembersPerOperation).
   const membership = registry.resourceType(resourceType).membershipAttribute;
   const membersOptions = { ...valueOptions, maxValues: LIMITS.maxMembersPerOperation };
   const out: JsonObject = {};
@@ -124,9 +124,12 @@ function parseTopLevel(
 ): JsonValue | undefined {
   // H-15..H-17: id, meta, groups and other readOnly attributes sent by a client are ignored.
   if (attribute.mutability === 'readOnly' && !internal) return undefined;
-  // SEC-RFC-08: nothing may be stored that must never be returned (password: no hashing, Entra never sends it).
+  // SEC-RFC-08: nothing may be stored that must never be returned (docs/SECURITY.md "Passwords"); /Schemas does not
+  // list such attributes either (discovery.ts).
   if (attribute.returned === 'never' && value !== null && value !== undefined) {
-    throw ScimError.invalidValue(`Attribute '${path}' is not supported`);
+    throw ScimError.invalidValue(
+      `Attribute '${path}' is not supported: this service stores no credentials (it is not listed in /Schemas)`,
+    );
   }
   const parsed = parseAttributeValue(attribute, value, path, options);
   // SEC-RFC-10 / H-50: userName must be a valid identifier; the uniqueness key is userNameKey().

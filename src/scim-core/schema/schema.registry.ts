@@ -27,7 +27,7 @@ export interface ResolvedAttribute {
 export class SchemaRegistry {
   private readonly schemaByUrn = new Map<string, SchemaDefinition>();
   private readonly typeByName = new Map<string, ResourceTypeDefinition>();
-  // Derived once (the registry is immutable): every parse, PATCH and projection asks for them (issue #8).
+  // Derived once (the registry is immutable): every parse, PATCH and projection asks for them.
   private readonly extensionsByType = new Map<string, readonly SchemaDefinition[]>();
   private readonly coreAttributesByType = new Map<string, readonly AttributeDefinition[]>();
 

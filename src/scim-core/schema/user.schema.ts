@@ -46,7 +46,8 @@ export const USER_SCHEMA: SchemaDefinition = {
     ),
     attribute('timezone', 'string', "The User's time zone in the 'Olson' time zone database format."),
     attribute('active', 'boolean', "A Boolean value indicating the User's administrative status."),
-    // RFC 7643 §4.1.1/§9.2: never returned. SECURITY SEC-RFC-08: any value is rejected by the parser.
+    // RFC 7643 §4.1.1/§9.2: never returned. SEC-RFC-08: any value is refused by the parser, and /Schemas does not list
+    // it (docs/SECURITY.md "Passwords"); kept here so a filter or sortBy on it gets the RFC's `sensitive` answer.
     attribute('password', 'string', "The User's cleartext password.", {
       mutability: 'writeOnly',
       returned: 'never',

@@ -5,6 +5,7 @@ import { buildListResponse } from './list-response';
 import {
   isPreparableLookup,
   isUniqueLookup,
+  pageOf,
   pageWithTotal,
   parseListParams,
   totalFromPage,
@@ -58,6 +59,32 @@ describe('parseListParams', () => {
     });
   });
 
+  it('reads an empty cursor as the first cursor page and a cursor it issued as the key after which to go on', () => {
+    const id = '0b0e0f00-0000-4000-8000-000000000001';
+    expect(parse({ cursor: '' })).toEqual({ ...defaults, cursor: {} });
+    const next = pageOf({ startIndex: 1, cursor: {} }, 'User', { rows: [{ id }], more: true }).nextCursor;
+    expect(parse({ cursor: next }).cursor).toEqual({ after: { resourceType: 'User', id } });
+    expect(pageOf({ startIndex: 1, cursor: {} }, 'User', { rows: [{ id }], more: false })).toEqual({});
+    expect(pageOf({ startIndex: 3 }, 'User', { rows: [{ id }], more: true })).toEqual({ startIndex: 3 });
+  });
+
+  it('lets a search across types report attributes this type lacks instead of refusing them (RFC 7644 §3.4.3)', () => {
+    const lacking: string[] = [];
+    const params = parseListParams(
+      { filter: 'userName eq "a" or members.value eq "b"', sortBy: 'userName' },
+      registry,
+      'Group',
+      { unknown: (parameter, path) => lacking.push(`${parameter} ${path}`) },
+    );
+    expect(lacking).toEqual(['filter userName', 'sortBy userName']);
+    expect(params.sortBy).toBeUndefined();
+    // The unknown comparison is one that never matches: not (id pr).
+    expect(params.filter).toMatchObject({
+      kind: 'or',
+      left: { kind: 'not', filter: { kind: 'present', path: { path: 'id' } } },
+    });
+  });
+
   it('resolves sortBy, implying value for multi-valued complex attributes', () => {
     expect(parse({ sortBy: 'name.familyName' }).sortBy?.path).toBe('name.familyName');
     expect(parse({ sortBy: 'emails' }).sortBy?.path).toBe('emails.value');
@@ -73,6 +100,12 @@ describe('parseListParams', () => {
     [{ filter: 'foo eq "x"' }, 'invalidFilter'],
     [{ filter: 'password eq "x"' }, 'sensitive'],
     [{ attributes: 5 }, 'invalidValue'],
+    // RFC 9865 §2.3: anything this service did not issue.
+    [{ cursor: 'not a cursor!' }, 'invalidCursor'],
+    [{ cursor: Buffer.from('User:not-a-uuid').toString('base64url') }, 'invalidCursor'],
+    [{ cursor: 5 }, 'invalidCursor'],
+    [{ cursor: '', startIndex: '1' }, 'invalidValue'],
+    [{ cursor: '', sortBy: 'userName' }, 'invalidValue'],
   ])('rejects %p with %s', (source, scimType) => {
     expect(() => parse(source)).toThrow(ScimError);
     try {
@@ -164,7 +197,7 @@ describe('pageWithTotal', () => {
   });
 });
 
-describe('isUniqueLookup (issue #8: a lookup by a unique attribute reads in one statement)', () => {
+describe('isUniqueLookup (a lookup by a unique attribute reads in one statement)', () => {
   const storage = { attributes: {}, unique: ['id', 'userName'] };
   const lookup = (query: Record<string, unknown>) => isUniqueLookup(parse(query), storage);
 
@@ -201,7 +234,7 @@ describe('isUniqueLookup (issue #8: a lookup by a unique attribute reads in one 
   });
 });
 
-describe('isPreparableLookup (issue #8: only SQL of a bounded number of shapes is prepared)', () => {
+describe('isPreparableLookup (only SQL of a bounded number of shapes is prepared)', () => {
   const storage = { attributes: {}, unique: ['id', 'userName'] };
   const preparable = (filter: string) => {
     const params = parse({ filter });

@@ -3,6 +3,7 @@ import { parseFilter } from '../filter/filter.parser';
 import { resolveFilter, type ResolvedFilter } from '../filter/filter.resolver';
 import { matchesAtMostOne, type FilterStorage } from '../filter/filter.sql';
 import { MAX_RESULTS } from '../limits';
+import { encodeCursor, parseCursor, type CursorParams } from './cursor';
 import type { ResolvedAttribute, SchemaRegistry } from '../schema/schema.registry';
 import { isJsonObject } from '../schema/schema.types';
 import { findSubAttribute } from '../schema/value.parser';
@@ -22,10 +23,18 @@ export interface ListParams {
   readonly sortOrder: 'ascending' | 'descending';
   readonly attributes?: string[];
   readonly excludedAttributes?: string[];
+  /** RFC 9865: present (even empty) when the client pages by cursor instead of startIndex. */
+  readonly cursor?: CursorParams;
 }
 
 export interface ListParamsOptions {
   readonly maxResults?: number;
+  /**
+   * A search across resource types (RFC 7644 §3.4.3): a filter or sortBy attribute this type does not have is
+   * reported here instead of refused; in the filter it never matches, as sortBy it leaves this type unsorted (every
+   * value unassigned).
+   */
+  readonly unknown?: (parameter: 'filter' | 'sortBy', path: string) => void;
 }
 
 /** `source`: Express's parsed query object, or the JSON body of POST /.search. */
@@ -42,14 +51,33 @@ export function parseListParams(
   const get = (name: string) => single(params.get(name.toLowerCase()), name);
 
   const filterText = optionalString(get('filter'), 'filter');
-  const filter = filterText ? resolveFilter(parseFilter(filterText), registry, resourceType) : undefined;
+  const unknown = options.unknown;
+  const filter = filterText
+    ? resolveFilter(
+        parseFilter(filterText),
+        registry,
+        resourceType,
+        unknown && ((path) => unknown('filter', path)),
+      )
+    : undefined;
   const startIndex = Math.max(1, integer(get('startIndex'), 'startIndex') ?? 1);
   const count = Math.min(maxResults, Math.max(0, integer(get('count'), 'count') ?? maxResults));
   const sortByText = optionalString(get('sortBy'), 'sortBy');
-  const sortBy = sortByText ? resolveSortBy(registry, resourceType, sortByText) : undefined;
+  const unsortable = unknown && sortByText !== undefined && !registry.resolve(resourceType, sortByText);
+  if (unsortable) unknown('sortBy', sortByText);
+  const sortBy = sortByText && !unsortable ? resolveSortBy(registry, resourceType, sortByText) : undefined;
   const sortOrderText = optionalString(get('sortOrder'), 'sortOrder')?.toLowerCase();
   if (sortOrderText !== undefined && sortOrderText !== 'ascending' && sortOrderText !== 'descending') {
     throw ScimError.invalidValue("'sortOrder' must be 'ascending' or 'descending'");
+  }
+  const cursorValue = get('cursor');
+  const cursor = cursorValue === undefined || cursorValue === null ? undefined : parseCursor(cursorValue);
+  if (cursor && get('startIndex') !== undefined) {
+    throw ScimError.invalidValue("'cursor' and 'startIndex' cannot be combined: page by one or the other");
+  }
+  // Cursor pages follow the primary key (cursor.ts); an order by another attribute could not continue stably.
+  if (cursor && sortBy) {
+    throw ScimError.invalidValue("'sortBy' cannot be combined with 'cursor': cursor pages are in id order");
   }
   const attributes = names(params.get('attributes'), 'attributes');
   const excludedAttributes = names(params.get('excludedattributes'), 'excludedAttributes');
@@ -61,6 +89,7 @@ export function parseListParams(
     sortOrder: sortOrderText ?? 'ascending',
     ...(attributes ? { attributes } : {}),
     ...(excludedAttributes ? { excludedAttributes } : {}),
+    ...(cursor ? { cursor } : {}),
   };
 }
 
@@ -133,10 +162,11 @@ export function totalFromPage(
 
 /**
  * The first page of a filter that matches at most one resource (`matchesAtMostOne`): the page is the whole result,
- * so its length is the total. Entra's lookups are such lists; they read in one statement (issue #8).
+ * so its length is the total. Entra's lookups are such lists; they read in one statement.
  */
 export function isUniqueLookup(params: ListParams, storage: FilterStorage): boolean {
   return (
+    params.cursor === undefined &&
     params.count > 0 &&
     params.startIndex === 1 &&
     params.filter !== undefined &&
@@ -167,4 +197,18 @@ export async function pageWithTotal<R>(
   const rows = await page();
   if (uniqueLookup) return { total: rows.length, rows };
   return { total: totalFromPage(params, rows.length) ?? (await count()), rows };
+}
+
+/**
+ * What a list response says about its page: the startIndex (index paging), or the cursor of the next page after the
+ * last row shown, when `more` follow (cursor paging, RFC 9865).
+ */
+export function pageOf(
+  params: Pick<ListParams, 'startIndex' | 'cursor'>,
+  resourceType: string,
+  page: { rows: readonly { id: string }[]; more?: boolean },
+): { startIndex?: number; nextCursor?: string } {
+  if (!params.cursor) return { startIndex: params.startIndex };
+  const last = page.rows.at(-1);
+  return page.more && last ? { nextCursor: encodeCursor({ resourceType, id: last.id }) } : {};
 }

@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+/**
+ * Row leases in `job_leases` (SCALE.md SCALE-APP-03): one instance at a time runs a background job (retention, the
+ * NATS publisher), with no advisory locks (SCHEMA-12). A holder that dies loses its lease when it expires.
+ */
+@Injectable()
+export class JobLeases {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Takes or renews the lease; false while another owner holds it. Two statements, not an upsert: on Citus
+   * `job_leases` is a reference table, and its `ON CONFLICT … WHERE` may not read the clock (docs/SCALE.md
+   * SCHEMA-15). The UPDATE takes an expired lease or renews our own; the INSERT creates a lease that does not exist
+   * yet, and does nothing when another instance created it first.
+   */
+  async take(name: string, owner: string, seconds: number): Promise<boolean> {
+    // TypeORM answers an UPDATE with [rows, count].
+    const [taken] = await this.dataSource.query<[unknown[], number]>(
+      `UPDATE job_leases SET owner = $2, until = now() + make_interval(secs => $3)
+       WHERE name = $1 AND (until < now() OR owner = $2)
+       RETURNING name`,
+      [name, owner, seconds],
+    );
+    if (taken.length > 0) return true;
+    const created = await this.dataSource.query<unknown[]>(
+      `INSERT INTO job_leases (name, owner, until) VALUES ($1, $2, now() + make_interval(secs => $3))
+       ON CONFLICT (name) DO NOTHING
+       RETURNING name`,
+      [name, owner, seconds],
+    );
+    return created.length > 0;
+  }
+}
