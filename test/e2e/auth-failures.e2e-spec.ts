@@ -127,7 +127,7 @@ describe('failed-authentication limiter (SECURITY.md REL-RATE-04, H-64)', () => 
       AUTH_FAILURES_PER_ADDRESS: '3',
       // What is tested is sharing, not a silent Redis: on a busy machine (PGlite works on the test's own thread
       // when embedded) the default time limit can send a command to the per-instance insurance.
-      REDIS_COMMAND_TIMEOUT_MS: '30000',
+      REDIS_COMMAND_TIMEOUT_MS: '10000',
     };
     const [one, two] = [await createTestApp({ env }), await createTestApp({ env })];
     try {
