@@ -20,12 +20,35 @@ export function projectionFrom(query: Record<string, unknown>): ProjectionOption
   };
 }
 
+/** What `isReturned` answered for the default projection (no `attributes`, no `excludedAttributes`), per registry. */
+const returnedByDefault = new WeakMap<SchemaRegistry, Map<string, boolean>>();
+
 /**
  * Whether a response with this projection would carry the attribute (RFC 7644 §3.9, RFC 7643 §7 `returned`),
  * decided by the core's own projection on a probe value: `excludedAttributes=members` (ENTRA E15/E16) then
- * never touches the membership table.
+ * never touches the membership table. Most requests ask for the default projection: that answer depends on the
+ * registry alone, so it is worked out once per registry (a tenant's changes to its schema make a new registry).
  */
 export function isReturned(
+  registry: SchemaRegistry,
+  resourceType: string,
+  projection: ProjectionOptions,
+  attributeName: string,
+): boolean {
+  if (projection.attributes?.length || projection.excludedAttributes?.length)
+    return probeReturned(registry, resourceType, projection, attributeName);
+  let answers = returnedByDefault.get(registry);
+  if (!answers) returnedByDefault.set(registry, (answers = new Map<string, boolean>()));
+  const key = `${resourceType}:${attributeName}`;
+  let answer = answers.get(key);
+  if (answer === undefined) {
+    answer = probeReturned(registry, resourceType, {}, attributeName);
+    answers.set(key, answer);
+  }
+  return answer;
+}
+
+function probeReturned(
   registry: SchemaRegistry,
   resourceType: string,
   projection: ProjectionOptions,
