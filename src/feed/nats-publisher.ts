@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { connect, JetStreamClient, NatsConnection, StringCodec } from 'nats';
 import { Env } from '../config/env';
+import { CoalescedRuns } from '../common/coalesced-runs';
 import { JobLeases } from '../database/job-leases';
 import type { ChangeEvent } from '../events/change-event';
 import { ChangeEventsService } from '../events/change-events.service';
@@ -36,8 +37,10 @@ export class NatsPublisher implements OnApplicationBootstrap, BeforeApplicationS
   private jetstream?: JetStreamClient;
   private timer?: NodeJS.Timeout;
   private unsubscribe?: () => void;
-  private running?: Promise<void>;
-  private again = false;
+  private readonly runs = new CoalescedRuns(
+    () => this.publishPending(),
+    (error) => this.logger.warn(`Publishing events to NATS failed: ${String(error)}`),
+  );
 
   constructor(
     private readonly changes: ChangeEventsService,
@@ -60,34 +63,17 @@ export class NatsPublisher implements OnApplicationBootstrap, BeforeApplicationS
       .info(stream)
       .catch(() => manager.streams.add({ name: stream, subjects: [`${this.env.NATS_SUBJECT_PREFIX}.>`] }));
     this.jetstream = this.connection.jetstream();
-    this.unsubscribe = this.changes.subscribe(() => this.kick());
-    this.timer = setInterval(() => this.kick(), this.env.FEED_POLL_MS);
+    this.unsubscribe = this.changes.subscribe(() => this.runs.kick());
+    this.timer = setInterval(() => this.runs.kick(), this.env.FEED_POLL_MS);
     this.timer.unref();
-    this.kick();
+    this.runs.kick();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     this.unsubscribe?.();
-    await this.running;
+    await this.runs.stop();
     await this.connection?.drain().catch(() => undefined);
-  }
-
-  private kick(): void {
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.loop().finally(() => (this.running = undefined));
-  }
-
-  private async loop(): Promise<void> {
-    do {
-      this.again = false;
-      await this.publishPending().catch((error: unknown) =>
-        this.logger.warn(`Publishing events to NATS failed: ${String(error)}`),
-      );
-    } while (this.again);
   }
 
   /** Publishes what is after the cursor, batch by batch, while this instance holds the lease. */

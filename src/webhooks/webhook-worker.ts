@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Clock } from '../common/clock';
+import { CoalescedRuns } from '../common/coalesced-runs';
 import { Env } from '../config/env';
 import type { ChangeEvent } from '../events/change-event';
 import { ChangeEventsService } from '../events/change-events.service';
@@ -37,9 +38,11 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   private readonly owner = `${hostname()}:${process.pid}:${randomUUID()}`;
   private timer?: NodeJS.Timeout;
   private unsubscribe?: () => void;
-  private running?: Promise<void>;
-  private again = false;
   private stopping = false;
+  private readonly runs = new CoalescedRuns(
+    () => this.pass(),
+    (error) => this.logger.warn(`Webhook delivery pass failed: ${String(error)}`),
+  );
 
   constructor(
     private readonly endpoints: WebhookEndpointsRepository,
@@ -51,35 +54,17 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
 
   onApplicationBootstrap(): void {
     if (!this.env.WEBHOOKS_ENABLED) return;
-    this.unsubscribe = this.changes.subscribe(() => this.kick());
-    this.timer = setInterval(() => this.kick(), this.env.FEED_POLL_MS);
+    this.unsubscribe = this.changes.subscribe(() => this.runs.kick());
+    this.timer = setInterval(() => this.runs.kick(), this.env.FEED_POLL_MS);
     this.timer.unref();
-    this.kick();
+    this.runs.kick();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     clearInterval(this.timer);
     this.unsubscribe?.();
-    await this.running;
-  }
-
-  /** Delivers soon: at once when idle, else once more after the pass under way. */
-  private kick(): void {
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.loop().finally(() => (this.running = undefined));
-  }
-
-  private async loop(): Promise<void> {
-    do {
-      this.again = false;
-      await this.pass().catch((error: unknown) =>
-        this.logger.warn(`Webhook delivery pass failed: ${String(error)}`),
-      );
-    } while (this.again && !this.stopping);
+    await this.runs.stop();
   }
 
   /** One pass over the endpoints that are due: each delivered to until it has nothing left or fails. */
