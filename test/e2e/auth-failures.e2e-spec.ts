@@ -12,6 +12,7 @@ import {
   scim,
 } from '../support/app';
 import { RateLimitStore } from '../../src/rate-limit/rate-limit-store';
+import { until } from '../support/until';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -25,11 +26,6 @@ function withWrongSecret(token: string): string {
     value = Math.floor(value / 62);
   }
   return body + crc;
-}
-
-/** Waits until the store's Redis connection is up (ioredis connects in the background after start). */
-async function redisAnswers(store: RateLimitStore): Promise<void> {
-  while (store.state !== 'connected') await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 let lastOctet = 0;
@@ -131,7 +127,9 @@ describe('failed-authentication limiter (SECURITY.md REL-RATE-04, H-64)', () => 
     };
     const [one, two] = [await createTestApp({ env }), await createTestApp({ env })];
     try {
-      await Promise.all([one, two].map((instance) => redisAnswers(instance.get(RateLimitStore))));
+      // ioredis connects in the background after start.
+      for (const instance of [one, two])
+        await until(() => instance.get(RateLimitStore).state === 'connected', 'Redis to answer');
       const kund = await givenTenant(one);
       // Redis outlives this run, so the address must be new to it too.
       const address = `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;

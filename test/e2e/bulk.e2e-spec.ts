@@ -5,6 +5,7 @@ import { RequestFailureRecorder } from '../../src/audit/request-failures';
 import { createTestApp, givenTenant, GivenTenant, SCIM_ERROR_SCHEMA, scim } from '../support/app';
 import { EMBEDDED } from '../support/database';
 import { ENTERPRISE, entraUser, GROUP_SCHEMA, patchOp } from '../support/scim-fixtures';
+import { until } from '../support/until';
 
 const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 const BULK_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:BulkResponse';
@@ -432,7 +433,7 @@ describe('/Bulk under the tenant rate limit (SECURITY.md REL-RATE-02)', () => {
             ]),
           )
           .then((res) => res);
-        await waitFor(async () => {
+        await until(async () => {
           const { rows } = await locker.query<{ waiting: number }>(
             `SELECT count(*)::int AS waiting FROM pg_stat_activity
            WHERE datname = current_database() AND wait_event_type = 'Lock'`,
@@ -455,14 +456,6 @@ describe('/Bulk under the tenant rate limit (SECURITY.md REL-RATE-02)', () => {
 );
 
 /** Polls a condition until it holds, within a generous overall bound. */
-async function waitFor(condition: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met within 60 s');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** Repeats a request refused by the (deliberately tiny) rate limit until it is admitted, within a generous bound. */
 async function waitForAdmission<T extends { status: number }>(send: () => PromiseLike<T>): Promise<T> {
   const deadline = Date.now() + 120_000;

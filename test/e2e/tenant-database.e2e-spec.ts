@@ -2,7 +2,6 @@
 // one transaction that starts with `SET LOCAL app.tenant_id`, commits or rolls back as a whole, and leaves its
 // connection clean for the next one, with and without pipelining, on PostgreSQL and on the embedded database.
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { setTimeout as delay } from 'node:timers/promises';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { sqlStateOf } from '../../src/database/database-errors';
@@ -10,6 +9,7 @@ import { PREPARED } from '../../src/database/session';
 import { ReadTx, Statements, TenantDatabase, WriteTx } from '../../src/database/tenant-database';
 import { createTestApp, givenTenant } from '../support/app';
 import { EMBEDDED, ownerQuery } from '../support/database';
+import { until } from '../support/until';
 
 const HOSTILE = "x'; DROP TABLE tenants; --";
 const NOT_A_UUID = 'A tenant transaction needs a tenant uuid';
@@ -109,10 +109,6 @@ function barrier(parties: number): () => Promise<void> {
 }
 
 /** Waits for a condition of the database (polled), never for a guessed time. */
-async function until(condition: () => Promise<boolean>): Promise<void> {
-  while (!(await condition())) await delay(20);
-}
-
 /** A statement that fails with the given SQLSTATE. */
 const raise = (state: string) =>
   `DO $$ BEGIN RAISE EXCEPTION 'raised by the test' USING ERRCODE = '${state}'; END $$`;

@@ -7,15 +7,11 @@ import { SERVICE_FILE } from '../../src/admin/local-operator';
 import { openChannel } from '../../src/cli/channel';
 import { createTestApp, uniqueSlug } from '../support/app';
 import { EMBEDDED } from '../support/database';
+import { until } from '../support/until';
 
 const SERVICE_PORT = '3100';
 
 /** Polls a condition, up to a minute. */
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 600 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
-  if (!condition()) throw new Error('condition not met within a minute');
-}
-
 /** The Tenant URL the CLI prints for `slug`, run from a shell with these variables. */
 async function cliTenantUrl(slug: string, shell: Record<string, string>): Promise<string> {
   const saved = Object.fromEntries(Object.keys(shell).map((name) => [name, process.env[name]]));
