@@ -1,14 +1,11 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { Env } from '../config/env';
-import { JobLeases } from '../database/job-leases';
+import { JobLeases, LeasedSchedule } from '../database/job-leases';
 import { TenantDatabase } from '../database/tenant-database';
 import { TenantsService } from '../tenants/tenants.service';
 import { AuditRepository, ChainRef } from './audit.repository';
 import { AuditService, GlobalTx } from './audit.service';
 
-const LEASE = 'audit-retention';
 /** Events deleted per transaction: keeps each transaction (and the chain head's lock) short. */
 export const RETENTION_BATCH = 1000;
 
@@ -26,42 +23,33 @@ export interface PurgeResult {
 @Injectable()
 export class AuditRetentionJob implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('AuditRetention');
-  private readonly owner = `${hostname()}:${process.pid}:${randomUUID()}`;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly schedule: LeasedSchedule;
 
   constructor(
     private readonly events: AuditRepository,
     private readonly audit: AuditService,
     private readonly tenants: TenantsService,
     private readonly db: TenantDatabase,
-    private readonly leases: JobLeases,
+    leases: JobLeases,
     private readonly env: Env,
-  ) {}
+  ) {
+    this.schedule = new LeasedSchedule(leases, {
+      name: 'audit-retention',
+      everyMs: env.AUDIT_RETENTION_INTERVAL_MINUTES * 60_000,
+      run: () => this.runOnce(),
+      onError: (error) => this.logger.warn(`Audit retention failed: ${String(error)}`),
+    });
+  }
 
   onApplicationBootstrap(): void {
-    if (this.env.AUDIT_RETENTION_DAYS === 0) return;
-    const every = this.env.AUDIT_RETENTION_INTERVAL_MINUTES * 60_000;
-    this.timer = setInterval(() => this.tick(), every);
-    this.timer.unref();
+    if (this.env.AUDIT_RETENTION_DAYS > 0) this.schedule.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  private tick(): void {
-    if (this.running) return;
-    const run = this.runOnce()
-      .catch((error: unknown) => this.logger.warn(`Audit retention failed: ${String(error)}`))
-      .finally(() => (this.running = undefined));
-    this.running = run;
+    await this.schedule.stop();
   }
 
   private async runOnce(): Promise<void> {
-    const leaseSeconds = this.env.AUDIT_RETENTION_INTERVAL_MINUTES * 60;
-    if (!(await this.leases.take(LEASE, this.owner, leaseSeconds))) return;
     const cutoff = new Date(Date.now() - this.env.AUDIT_RETENTION_DAYS * 86_400_000);
     const result = await this.purge(cutoff);
     if (result.deleted > 0)

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { DataSource } from 'typeorm';
 
 /**
@@ -31,5 +33,49 @@ export class JobLeases {
       [name, owner, seconds],
     );
     return created.length > 0;
+  }
+}
+
+/**
+ * A background job that runs every `everyMs` on one instance at a time: each run first takes the lease `name` for
+ * the interval, so the instances that lose the race skip it, and a run still under way when the next one is due is
+ * not started twice. The retention jobs run on it.
+ */
+export class LeasedSchedule {
+  private readonly owner = `${hostname()}:${process.pid}:${randomUUID()}`;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(
+    private readonly leases: JobLeases,
+    private readonly job: {
+      name: string;
+      everyMs: number;
+      run: () => Promise<void>;
+      onError: (error: unknown) => void;
+    },
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.tick(), this.job.everyMs);
+    this.timer.unref();
+  }
+
+  /** Ends the schedule and waits for a run under way. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  private tick(): void {
+    if (this.running) return;
+    this.running = this.runIfLeased()
+      .catch(this.job.onError)
+      .finally(() => (this.running = undefined));
+  }
+
+  private async runIfLeased(): Promise<void> {
+    if (await this.leases.take(this.job.name, this.owner, Math.ceil(this.job.everyMs / 1000)))
+      await this.job.run();
   }
 }

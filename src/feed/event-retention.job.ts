@@ -1,11 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { Env } from '../config/env';
-import { JobLeases } from '../database/job-leases';
+import { JobLeases, LeasedSchedule } from '../database/job-leases';
 import { ChangeEventsService } from '../events/change-events.service';
-
-const LEASE = 'event-retention';
 
 /**
  * Deletes change events older than EVENT_RETENTION_DAYS, oldest first, and moves the feed's purge mark past them
@@ -14,35 +10,30 @@ const LEASE = 'event-retention';
 @Injectable()
 export class EventRetentionJob implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('EventRetention');
-  private readonly owner = `${hostname()}:${process.pid}:${randomUUID()}`;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly schedule: LeasedSchedule;
 
   constructor(
     private readonly changes: ChangeEventsService,
-    private readonly leases: JobLeases,
-    private readonly env: Env,
-  ) {}
+    leases: JobLeases,
+    env: Env,
+  ) {
+    this.schedule = new LeasedSchedule(leases, {
+      name: 'event-retention',
+      everyMs: env.EVENT_RETENTION_INTERVAL_MINUTES * 60_000,
+      run: () => this.runOnce(),
+      onError: (error) => this.logger.warn(`Change event retention failed: ${String(error)}`),
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.tick(), this.env.EVENT_RETENTION_INTERVAL_MINUTES * 60_000);
-    this.timer.unref();
+    this.schedule.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  private tick(): void {
-    if (this.running) return;
-    this.running = this.runOnce()
-      .catch((error: unknown) => this.logger.warn(`Change event retention failed: ${String(error)}`))
-      .finally(() => (this.running = undefined));
+    await this.schedule.stop();
   }
 
   private async runOnce(): Promise<void> {
-    if (!(await this.leases.take(LEASE, this.owner, this.env.EVENT_RETENTION_INTERVAL_MINUTES * 60))) return;
     const deleted = await this.changes.purge();
     if (deleted > 0) this.logger.log(`Deleted ${deleted} change events`);
   }
