@@ -1,18 +1,5 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
-import net from 'node:net';
-import path from 'node:path';
-
-const ROOT = path.resolve(__dirname, '../..');
-
-/** A port nobody listens on right now (the service is told to use it). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { ServiceProcess, startService } from '../support/service-process';
 
 interface Answer {
   status: number;
@@ -54,24 +41,6 @@ async function busyConnection(port: number, log: { served: number; errors: strin
   }
 }
 
-/** The service as production runs it (src/main.ts), through ts-node so no build is needed. */
-function startService(port: number): { child: ChildProcess; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--require', 'ts-node/register/transpile-only', 'src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      SHUTDOWN_READINESS_DELAY_MS: '1500',
-      SHUTDOWN_GRACE_MS: '60000',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, exited };
-}
-
 async function until<T>(what: string, attempt: () => Promise<T | undefined>): Promise<T> {
   for (const started = Date.now(); Date.now() - started < 120_000;) {
     const value = await attempt().catch(() => undefined);
@@ -82,12 +51,17 @@ async function until<T>(what: string, attempt: () => Promise<T | undefined>): Pr
 }
 
 describe('shutdown drains keep-alive connections (SECURITY.md REL-FAIL-03, docs/SCALE.md SCALE-APP-07)', () => {
-  let service: { child: ChildProcess; exited: Promise<number | null> } | undefined;
+  let service: ServiceProcess | undefined;
   afterAll(() => service?.child.kill('SIGKILL'));
 
   it('fails readiness first, then closes connections after their responses, finishes and exits 0', async () => {
-    const port = await freePort();
-    service = startService(port);
+    // The service as production runs it (src/main.ts).
+    service = await startService({
+      LOG_LEVEL: 'warn',
+      SHUTDOWN_READINESS_DELAY_MS: '1500',
+      SHUTDOWN_GRACE_MS: '60000',
+    });
+    const port = service.port;
     await until('readiness', async () =>
       (await get(port, '/health/ready', false)).status === 200 ? true : undefined,
     );

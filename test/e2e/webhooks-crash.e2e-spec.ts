@@ -1,34 +1,23 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { WebhooksService } from '../../src/webhooks/webhooks.service';
 import { createTestApp, givenStaffToken, givenTenant, scim } from '../support/app';
 import { EMBEDDED } from '../support/database';
 import { followFeed } from '../support/feed';
+import { startService } from '../support/service-process';
 import { entraUser } from '../support/scim-fixtures';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
-const ROOT = join(__dirname, '..', '..');
-
-/** The service as its own process (ts-node, no build needed), delivering webhooks from the suite's database. */
-function startService(port: number): ChildProcess {
-  return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src/main.ts')], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      SEED_DEMO_TENANT: 'false',
-      SWAGGER_ENABLED: 'false',
-      WEBHOOKS_ENABLED: 'true',
-      WEBHOOK_ALLOW_HTTP_LOOPBACK: 'true',
-      // A crashed holder's endpoints are free again after this.
-      WEBHOOK_LEASE_SECONDS: '2',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+/** The service as its own process, delivering webhooks from the suite's database. */
+const startDelivering = () =>
+  startService({
+    SEED_DEMO_TENANT: 'false',
+    SWAGGER_ENABLED: 'false',
+    WEBHOOKS_ENABLED: 'true',
+    WEBHOOK_ALLOW_HTTP_LOOPBACK: 'true',
+    // A crashed holder's endpoints are free again after this.
+    WEBHOOK_LEASE_SECONDS: '2',
   });
-}
 
 function killed(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
@@ -69,8 +58,8 @@ function killed(child: ChildProcess): Promise<void> {
     try {
       const tenant = await givenTenant(app);
       await app.get(WebhooksService).create({ tenant: tenant.slug, url });
-      const first = startService(40000 + (process.pid % 10000));
-      children.push(first);
+      const first = await startDelivering();
+      children.push(first.child);
       for (let i = 0; i < 40; i++)
         await scim(app, tenant).post('/api/scim/Users').send(entraUser()).expect(201);
       const { events } = await followFeed(app, staff, `/api/admin/tenants/${tenant.slug}/events`, {
@@ -79,11 +68,11 @@ function killed(child: ChildProcess): Promise<void> {
       const delivered = () => new Set(receiver.accepted().map((d) => d.headers['webhook-id']));
 
       await receiver.until(() => receiver.deliveries.some((d) => d.answered === 'silent'), 180_000);
-      await killed(first);
+      await killed(first.child);
       crashed = true;
       expect(delivered().size).toBeLessThan(40);
-      const second = startService(40001 + (process.pid % 10000));
-      children.push(second);
+      const second = await startDelivering();
+      children.push(second.child);
       await receiver.until(() => events.every((e) => delivered().has(e.id)), 180_000);
       expect([...delivered()].sort()).toEqual(events.map((e) => e.id).sort());
     } finally {

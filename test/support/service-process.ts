@@ -9,6 +9,9 @@ import { join } from 'node:path';
 export interface ServiceProcess {
   url: string;
   port: number;
+  child: ChildProcess;
+  /** The exit code (null after a signal). */
+  exited: Promise<number | null>;
   output(): string;
   /** SIGTERM, then the files the process had loaded (test/support/loaded-modules.ts). */
   stop(): Promise<string[]>;
@@ -60,6 +63,7 @@ export async function startService(env: Record<string, string>): Promise<Service
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let log = '';
   child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
@@ -74,6 +78,8 @@ export async function startService(env: Record<string, string>): Promise<Service
   return {
     url,
     port,
+    child,
+    exited,
     output,
     async stop() {
       if (child.exitCode === null) {
