@@ -120,11 +120,10 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * needs the session's CSRF token in X-CSRF-Token (a cross-site form or fetch cannot set it without reading it first)
  * and must not come from another site according to the browser's Sec-Fetch-Site or Origin.
  */
-export function csrfProblem(request: Request, csrfToken: string | null): string | null {
+export function csrfProblem(request: Request, csrfToken: string): string | null {
   if (SAFE_METHODS.has(request.method)) return null;
   const crossSite = crossSiteProblem(request);
   if (crossSite) return crossSite;
-  if (csrfToken === null) return null;
   const given = request.headers[CSRF_HEADER];
   if (typeof given !== 'string' || !sameText(given, csrfToken))
     return 'The console request lacks its CSRF token (X-CSRF-Token)';

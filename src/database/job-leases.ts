@@ -3,6 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DataSource } from 'typeorm';
 
+/** Who holds a lease: this process (host, pid) and a random part, so a restarted process is someone else. */
+export function leaseOwner(): string {
+  return `${hostname()}:${process.pid}:${randomUUID()}`;
+}
+
 /**
  * Row leases in `job_leases` (SCALE.md SCALE-APP-03): one instance at a time runs a background job (retention, the
  * NATS publisher), with no advisory locks (SCHEMA-12). A holder that dies loses its lease when it expires.
@@ -42,7 +47,7 @@ export class JobLeases {
  * not started twice. The retention jobs run on it.
  */
 export class LeasedSchedule {
-  private readonly owner = `${hostname()}:${process.pid}:${randomUUID()}`;
+  private readonly owner = leaseOwner();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
 

@@ -1,10 +1,8 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { connect, JetStreamClient, NatsConnection, StringCodec } from 'nats';
 import { Env } from '../config/env';
 import { CoalescedRuns } from '../common/coalesced-runs';
-import { JobLeases } from '../database/job-leases';
+import { JobLeases, leaseOwner } from '../database/job-leases';
 import type { ChangeEvent } from '../events/change-event';
 import { ChangeEventsService } from '../events/change-events.service';
 import { FeedCursors } from './feed-cursors.repository';
@@ -31,7 +29,7 @@ export function subjectOf(prefix: string, event: Pick<ChangeEvent, 'tenant' | 't
 @Injectable()
 export class NatsPublisher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('NatsPublisher');
-  private readonly owner = `${hostname()}:${process.pid}:${randomUUID()}`;
+  private readonly owner = leaseOwner();
   private readonly codec = StringCodec();
   private connection?: NatsConnection;
   private jetstream?: JetStreamClient;

@@ -14,7 +14,7 @@ import { isScimPath, SCIM_CONTENT_TYPE } from './scim-http';
  * REL-LIM-01: SCIM bodies above this (1 MiB) are refused with 413 from Content-Length, before they are buffered. The
  * same limit is /Bulk's advertised maxPayloadSize (RFC 7644 §3.7.4), so a bulk request gets no more room than any.
  */
-export const BODY_LIMIT = MAX_PAYLOAD_BYTES;
+const BODY_LIMIT = MAX_PAYLOAD_BYTES;
 const JSON_TYPES = ['application/json', 'application/scim+json'];
 
 /**

@@ -17,8 +17,6 @@ export interface TenantIdentity {
 export interface TenantRequest extends Request {
   /** Set once the request is authenticated and its tenant is active: what @CurrentTenant() hands to controllers. */
   tenant?: Tenant;
-  /** The token that authenticated the tenant, set with `tenant`. */
-  apiKey?: TenantIdentity['apiKey'];
   /** The authenticator's answer, once asked: the caller, or null for nobody this service knows. */
   identity?: TenantIdentity | null;
 }
@@ -60,10 +58,11 @@ export class TenantAuthenticator {
   /** The admitted tenant, or a ScimError: 429 (blocked caller), 401 (nobody we know), 403 (suspended tenant). */
   async authenticate(request: TenantRequest): Promise<Tenant> {
     if (request.tenant) return request.tenant;
-    const attempt = authAttemptOf(request, bearerToken(request));
+    const token = bearerToken(request);
+    const attempt = authAttemptOf(request, token);
     const wait = await this.authFailures.blockedFor(attempt);
     if (wait !== null) throw ScimError.tooManyRequests('Too many failed authentications', wait);
-    const identity = await this.identify(request);
+    const identity = await this.identify(request, token);
     if (!identity) {
       await this.authFailures.recordFailure(attempt);
       throw ScimError.unauthorized();
@@ -71,14 +70,12 @@ export class TenantAuthenticator {
     // Only an authenticated caller learns that its tenant is suspended.
     if (identity.tenant.status !== 'active') throw ScimError.forbidden('This tenant is suspended');
     request.tenant = identity.tenant;
-    request.apiKey = identity.apiKey;
     return identity.tenant;
   }
 
   /** Who the caller is, without counting a failure or judging the tenant's status; remembered on the request. */
-  async identify(request: TenantRequest): Promise<TenantIdentity | null> {
+  async identify(request: TenantRequest, token = bearerToken(request)): Promise<TenantIdentity | null> {
     if (request.identity !== undefined) return request.identity;
-    const token = bearerToken(request);
     const slug = tenantSlugFromHost(request.hostname, this.env.BASE_DOMAINS);
     const tenant = slug ? await this.tenants.findBySlug(slug) : null;
     const key = tenant && token ? await this.apiKeys.verifyForTenant(tenant.id, token) : null;

@@ -20,8 +20,8 @@ export class TenantGuard implements CanActivate {
     const context = this.context.current;
     if (context) {
       context.tenantId = tenant.id;
-      context.tokenId = request.apiKey?.keyId;
-      context.tokenName = request.apiKey?.name;
+      context.tokenId = request.identity?.apiKey.keyId;
+      context.tokenName = request.identity?.apiKey.name;
     }
     return true;
   }

@@ -10,6 +10,17 @@ export interface AddressPolicy {
   allowedNetworks: string[];
 }
 
+/** The policy the service is configured with: one for registration and delivery alike. */
+export function webhookAddressPolicy(env: {
+  WEBHOOK_ALLOW_HTTP_LOOPBACK: boolean;
+  WEBHOOK_ALLOWED_NETWORKS: string[];
+}): AddressPolicy {
+  return {
+    allowHttpLoopback: env.WEBHOOK_ALLOW_HTTP_LOOPBACK,
+    allowedNetworks: env.WEBHOOK_ALLOWED_NETWORKS,
+  };
+}
+
 /** A refused URL or address, with the reason staff see (400 at registration, a failed attempt at delivery). */
 export class WebhookAddressError extends Error {}
 

@@ -235,9 +235,4 @@ export class WebhookEndpointsRepository {
       [id, limit, before ?? null],
     );
   }
-
-  /** Retention: attempts older than the events they were about. */
-  async purgeAttempts(before: Date): Promise<void> {
-    await this.dataSource.query(`DELETE FROM webhook_attempts WHERE at < $1`, [before]);
-  }
 }

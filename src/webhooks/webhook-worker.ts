@@ -1,12 +1,11 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { Clock } from '../common/clock';
 import { CoalescedRuns } from '../common/coalesced-runs';
 import { Env } from '../config/env';
+import { leaseOwner } from '../database/job-leases';
 import type { ChangeEvent } from '../events/change-event';
 import { ChangeEventsService } from '../events/change-events.service';
-import { AddressPolicy, resolveWebhookAddress } from './webhook-address';
+import { resolveWebhookAddress, webhookAddressPolicy } from './webhook-address';
 import {
   AttemptRecord,
   EndpointSecrets,
@@ -35,7 +34,7 @@ const LONGEST_RETRY_MS = 3_600_000;
 @Injectable()
 export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('WebhookWorker');
-  private readonly owner = `${hostname()}:${process.pid}:${randomUUID()}`;
+  private readonly owner = leaseOwner();
   private timer?: NodeJS.Timeout;
   private unsubscribe?: () => void;
   private stopping = false;
@@ -173,7 +172,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     const url = new URL(endpoint.url);
     let pinned: PinnedAddress;
     try {
-      pinned = await resolveWebhookAddress(url, this.policy());
+      pinned = await resolveWebhookAddress(url, webhookAddressPolicy(this.env));
     } catch (error) {
       const refused: SendResult = {
         status: null,
@@ -204,13 +203,6 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
       );
     };
     return { send, close: () => agent.destroy() };
-  }
-
-  private policy(): AddressPolicy {
-    return {
-      allowHttpLoopback: this.env.WEBHOOK_ALLOW_HTTP_LOOPBACK,
-      allowedNetworks: this.env.WEBHOOK_ALLOWED_NETWORKS,
-    };
   }
 
   private tooOld(event: ChangeEvent): boolean {

@@ -8,7 +8,7 @@ import { Env } from '../config/env';
 import { CHANGE_EVENT_TYPES } from '../events/change-event';
 import { ChangeEventsService, parseCursor } from '../events/change-events.service';
 import { TenantsService } from '../tenants/tenants.service';
-import { checkWebhookUrl, WebhookAddressError } from './webhook-address';
+import { checkWebhookUrl, WebhookAddressError, webhookAddressPolicy } from './webhook-address';
 import { Attempt, WebhookEndpoint, WebhookEndpointsRepository } from './webhook-endpoints.repository';
 import { newWebhookSecret } from './webhook-signature';
 
@@ -189,10 +189,7 @@ export class WebhooksService {
 
   private checkedUrl(raw: string): string {
     try {
-      return checkWebhookUrl(raw, {
-        allowHttpLoopback: this.env.WEBHOOK_ALLOW_HTTP_LOOPBACK,
-        allowedNetworks: this.env.WEBHOOK_ALLOWED_NETWORKS,
-      }).toString();
+      return checkWebhookUrl(raw, webhookAddressPolicy(this.env)).toString();
     } catch (error) {
       if (error instanceof WebhookAddressError) throw new BadRequestException(error.message);
       throw error;
